@@ -1,0 +1,24 @@
+# Copyright 2026 Relationship Selling contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "Lead Tracking",
+    "summary": "Where leads and customers come from: first-touch attribution, "
+    "referrals, speed to lead, cost per customer and conversion",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "author": "Relationship Selling contributors",
+    "maintainers": ["relationship-selling"],
+    "development_status": "Alpha",
+    "license": "LGPL-3",
+    "depends": ["crm", "touch_plan"],
+    "external_dependencies": {"python": ["xlsxwriter"]},
+    "data": [
+        "security/lead_tracking_security.xml",
+        "security/ir.model.access.csv",
+        "views/utm_source_views.xml",
+        "views/lead_tracking_spend_views.xml",
+        "views/lead_tracking_menus.xml",
+    ],
+    "demo": [],
+    "installable": True,
+}

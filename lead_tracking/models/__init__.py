@@ -1,0 +1,2 @@
+from . import utm_source
+from . import lead_tracking_spend

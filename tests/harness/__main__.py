@@ -1,0 +1,36 @@
+"""python3 tests/harness {run,test} [options]: see README.rst."""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from harness import commands  # noqa: E402
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python3 tests/harness")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="start Odoo on a demo database with the three addons")
+    run.add_argument("--db", default=os.environ.get("RELSELL_DB", "relationship_demo"))
+    run.add_argument("--port", type=int, default=int(os.environ.get("RELSELL_PORT", "8069")))
+    run.add_argument("--reset", action="store_true", help="drop the demo database first")
+
+    test = sub.add_parser("test", help="run every test in a fresh throwaway database")
+    test.add_argument("--addons", default="",
+                      help="comma-separated addons to test (default: all, plus tests/)")
+    test.add_argument("--tags", default="", help="extra Odoo --test-tags filter")
+    test.add_argument("--keep", action="store_true", help="keep the test database")
+    test.add_argument("--no-install-check", action="store_true",
+                      help="skip installing and uninstalling each addon alone")
+    test.add_argument("--log", default="", help="write Odoo's full log to this file")
+
+    args = parser.parse_args(argv)
+    return getattr(commands, args.command)(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""The run and test commands."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from . import pg as pglib
+from .odoo_env import (
+    PRODUCT_ADDONS,
+    SCENARIO_ADDONS,
+    Missing,
+    env,
+    find_odoo,
+    odoo_command,
+    say,
+)
+
+OURS = re.compile(r"touch[._]plan|lead[._]tracking|loyalty[._]club|relationship_scenarios")
+LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) "
+    r"(?P<logger>[\w.]+): (?P<message>.*)$"
+)
+REPORT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+SKIPPED = re.compile(r"^skipped ")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LogWatch:
+    """Reads Odoo's log as it comes: echoes what matters, keeps the verdict."""
+
+    def __init__(self, logfile):
+        self.logfile = logfile
+        self.problems = []
+        self.report = None
+        self.skipped = []
+        self._echo = False
+
+    def feed(self, line):
+        self.logfile.write(line)
+        match = LINE.match(line)
+        if not match:
+            if self._echo:
+                sys.stdout.write(line)
+            return
+        level, logger, message = match["level"], match["logger"], match["message"]
+        self._echo = False
+        report = REPORT.search(message)
+        if report:
+            self.report = tuple(int(n) for n in report.groups())
+        if logger == "odoo.tests.stats" or logger.startswith("odoo.modules.module") and "Ran" in message:
+            sys.stdout.write(line)
+        if SKIPPED.match(message) and OURS.search(logger):
+            self.skipped.append(message)
+        serious = level in ("ERROR", "CRITICAL")
+        ours = level == "WARNING" and (OURS.search(logger) or OURS.search(message))
+        if serious or ours:
+            if not REPORT.search(message):
+                self.problems.append(f"{level} {logger}: {message}")
+            sys.stdout.write(line)
+            self._echo = True
+
+
+def run_odoo(cmd, logfile, timeout=None):
+    watch = LogWatch(logfile)
+    with subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env(),
+    ) as proc:
+        deadline = time.time() + timeout if timeout else None
+        for line in proc.stdout:
+            watch.feed(line)
+            if deadline and time.time() > deadline:
+                proc.kill()
+                watch.problems.append(f"timed out after {timeout} s")
+        returncode = proc.wait()
+    return returncode, watch
+
+
+def _prepare():
+    info = find_odoo()
+    pg = pglib.ensure_postgres()
+    return info, pg
+
+
+def test(args):
+    try:
+        info, pg = _prepare()
+    except Missing as missing:
+        return str(missing)
+    addons = [a for a in args.addons.split(",") if a] or list(PRODUCT_ADDONS + SCENARIO_ADDONS)
+    database = f"relsell_test_{os.getpid()}_{int(time.time())}"
+    tags = args.tags or ",".join(f"/{name}" for name in addons)
+    logpath = args.log or os.path.join(tempfile.gettempdir(), f"{database}.log")
+    say(f"harness: Odoo {'.'.join(map(str, info['version']))} from {info['file']}")
+    say(f"harness: installing {', '.join(addons)} into {database} and running their tests "
+        f"(full log: {logpath})")
+    cmd = odoo_command(
+        info, pg, database, "-i", ",".join(addons), "--test-enable",
+        f"--test-tags={tags}", "--stop-after-init", f"--http-port={free_port()}",
+        "--log-level=info", "--max-cron-threads=0", "--workers=0",
+        with_tests=True,
+    )
+    results = []
+    with open(logpath, "w") as logfile:
+        returncode, watch = run_odoo(cmd, logfile)
+    if not args.keep:
+        pglib.drop_database(pg, database)
+
+    failed, errors, total = watch.report or (0, 0, 0)
+    verdict = []
+    if watch.report is None:
+        verdict.append("Odoo did not report a test run (see the log above)")
+    if total == 0:
+        verdict.append("no test ran")
+    if watch.skipped:
+        verdict.append(f"{len(watch.skipped)} test(s) of ours were skipped: " + "; ".join(watch.skipped))
+    if watch.problems and not (failed or errors):
+        verdict.append(f"{len(watch.problems)} error or warning line(s) logged")
+    if returncode and not (failed or errors):
+        verdict.append(f"odoo exited with status {returncode}")
+    results.append(("odoo tests", total - failed - errors, failed + errors, verdict))
+
+    if not args.no_install_check and not args.addons:
+        for addon in PRODUCT_ADDONS:
+            results.append(install_alone(info, pg, addon))
+
+    passed = sum(r[1] for r in results)
+    broken = sum(r[2] for r in results) + sum(1 for r in results if r[3] and not r[2])
+    say("")
+    for name, ok, bad, notes in results:
+        say(f"harness: {name}: {ok} passed, {bad} failed" + "".join(f"\n  - {n}" for n in notes))
+    say(f"{passed} passed, {broken} failed, {len(watch.skipped)} skipped")
+    return 1 if broken else 0
+
+
+UNINSTALL = """
+module = env['ir.module.module'].search([('name', '=', {addon!r})])
+module.button_immediate_uninstall()
+env.cr.commit()
+assert module.state == 'uninstalled', module.state
+print('uninstalled', {addon!r})
+"""
+
+
+def install_alone(info, pg, addon):
+    """Install one addon alone (with its demo data) into an empty database, then uninstall it."""
+    database = f"relsell_alone_{addon}_{os.getpid()}"
+    say(f"harness: installing {addon} alone into {database}, then uninstalling it")
+    notes = []
+    logpath = os.path.join(tempfile.gettempdir(), f"{database}.log")
+    with open(logpath, "w") as logfile:
+        code, watch = run_odoo(
+            odoo_command(info, pg, database, "-i", addon, "--stop-after-init",
+                         "--log-level=info", "--max-cron-threads=0", "--http-port=0",
+                         "--no-http"),
+            logfile,
+        )
+        if code or watch.problems:
+            notes.append(f"install failed (status {code}; log {logpath})")
+        else:
+            shell = subprocess.run(
+                odoo_command(info, pg, database, "shell", "--no-http", "--log-level=warn"),
+                input=UNINSTALL.format(addon=addon), capture_output=True, text=True,
+                env=env(), check=False,
+            )
+            logfile.write(shell.stdout + shell.stderr)
+            if shell.returncode or f"uninstalled {addon!r}" not in shell.stdout:
+                notes.append(f"uninstall failed: {(shell.stderr.strip().splitlines() or ['?'])[-1]}")
+            elif re.search(r" (ERROR|CRITICAL) ", shell.stderr):
+                notes.append(f"uninstall logged errors (log {logpath})")
+    pglib.drop_database(pg, database)
+    return (f"{addon} installs alone and uninstalls", 0 if notes else 1, 1 if notes else 0, notes)
+
+
+def run(args):
+    try:
+        info, pg = _prepare()
+    except Missing as missing:
+        return str(missing)
+    if args.reset and pglib.database_exists(pg, args.db):
+        pglib.drop_database(pg, args.db)
+    missing = set(PRODUCT_ADDONS) - pglib.installed_modules(pg, args.db, PRODUCT_ADDONS) \
+        if pglib.database_exists(pg, args.db) else set(PRODUCT_ADDONS)
+    extra = ["-i", ",".join(sorted(missing))] if missing else []
+    if missing:
+        say(f"harness: installing {', '.join(sorted(missing))} with demo data into {args.db}; "
+            "this takes a few minutes the first time")
+    say(f"harness: Odoo will serve http://localhost:{args.port}/ -- log in as admin / admin "
+        f"(database {args.db}); Ctrl+C stops it")
+    cmd = odoo_command(info, pg, args.db, *extra, f"--http-port={args.port}",
+                       "--http-interface=127.0.0.1")
+    try:
+        return subprocess.call(cmd, env=env())
+    except KeyboardInterrupt:
+        return 0
