@@ -35,6 +35,8 @@ class LoyaltyClubTier(models.Model):
                 )
             if tier.multiplier < 0:
                 raise ValidationError(
-                    _("The earning multiplier of tier %(tier)s cannot be below zero.",
-                      tier=tier.name)
+                    _(
+                        "The earning multiplier of tier %(tier)s cannot be below zero.",
+                        tier=tier.name,
+                    )
                 )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import commands  # noqa: E402
+from harness import commands
 
 
 def main(argv=None):
@@ -20,12 +20,16 @@ def main(argv=None):
     run.add_argument("--reset", action="store_true", help="drop the demo database first")
 
     test = sub.add_parser("test", help="run every test in a fresh throwaway database")
-    test.add_argument("--addons", default="",
-                      help="comma-separated addons to test (default: all, plus tests/)")
+    test.add_argument(
+        "--addons", default="", help="comma-separated addons to test (default: all, plus tests/)"
+    )
     test.add_argument("--tags", default="", help="extra Odoo --test-tags filter")
     test.add_argument("--keep", action="store_true", help="keep the test database")
-    test.add_argument("--no-install-check", action="store_true",
-                      help="skip installing and uninstalling each addon alone")
+    test.add_argument(
+        "--no-install-check",
+        action="store_true",
+        help="skip installing and uninstalling each addon alone",
+    )
     test.add_argument("--log", default="", help="write Odoo's full log to this file")
 
     args = parser.parse_args(argv)

@@ -56,7 +56,11 @@ class LogWatch:
         report = REPORT.search(message)
         if report:
             self.report = tuple(int(n) for n in report.groups())
-        if logger == "odoo.tests.stats" or logger.startswith("odoo.modules.module") and "Ran" in message:
+        if (
+            logger == "odoo.tests.stats"
+            or logger.startswith("odoo.modules.module")
+            and "Ran" in message
+        ):
             sys.stdout.write(line)
         if SKIPPED.match(message) and OURS.search(logger):
             self.skipped.append(message)
@@ -72,7 +76,11 @@ class LogWatch:
 def run_odoo(cmd, logfile, timeout=None):
     watch = LogWatch(logfile)
     with subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env(),
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env(),
     ) as proc:
         deadline = time.time() + timeout if timeout else None
         for line in proc.stdout:
@@ -100,12 +108,23 @@ def test(args):
     tags = args.tags or ",".join(f"/{name}" for name in addons)
     logpath = args.log or os.path.join(tempfile.gettempdir(), f"{database}.log")
     say(f"harness: Odoo {'.'.join(map(str, info['version']))} from {info['file']}")
-    say(f"harness: installing {', '.join(addons)} into {database} and running their tests "
-        f"(full log: {logpath})")
+    say(
+        f"harness: installing {', '.join(addons)} into {database} and running their tests "
+        f"(full log: {logpath})"
+    )
     cmd = odoo_command(
-        info, pg, database, "-i", ",".join(addons), "--test-enable",
-        f"--test-tags={tags}", "--stop-after-init", f"--http-port={free_port()}",
-        "--log-level=info", "--max-cron-threads=0", "--workers=0",
+        info,
+        pg,
+        database,
+        "-i",
+        ",".join(addons),
+        "--test-enable",
+        f"--test-tags={tags}",
+        "--stop-after-init",
+        f"--http-port={free_port()}",
+        "--log-level=info",
+        "--max-cron-threads=0",
+        "--workers=0",
         with_tests=True,
     )
     results = []
@@ -121,7 +140,9 @@ def test(args):
     if total == 0:
         verdict.append("no test ran")
     if watch.skipped:
-        verdict.append(f"{len(watch.skipped)} test(s) of ours were skipped: " + "; ".join(watch.skipped))
+        verdict.append(
+            f"{len(watch.skipped)} test(s) of ours were skipped: " + "; ".join(watch.skipped)
+        )
     if watch.problems and not (failed or errors):
         verdict.append(f"{len(watch.problems)} error or warning line(s) logged")
     if returncode and not (failed or errors):
@@ -158,9 +179,18 @@ def install_alone(info, pg, addon):
     logpath = os.path.join(tempfile.gettempdir(), f"{database}.log")
     with open(logpath, "w") as logfile:
         code, watch = run_odoo(
-            odoo_command(info, pg, database, "-i", addon, "--stop-after-init",
-                         "--log-level=info", "--max-cron-threads=0", "--http-port=0",
-                         "--no-http"),
+            odoo_command(
+                info,
+                pg,
+                database,
+                "-i",
+                addon,
+                "--stop-after-init",
+                "--log-level=info",
+                "--max-cron-threads=0",
+                "--http-port=0",
+                "--no-http",
+            ),
             logfile,
         )
         if code or watch.problems:
@@ -168,12 +198,17 @@ def install_alone(info, pg, addon):
         else:
             shell = subprocess.run(
                 odoo_command(info, pg, database, "shell", "--no-http", "--log-level=warn"),
-                input=UNINSTALL.format(addon=addon), capture_output=True, text=True,
-                env=env(), check=False,
+                input=UNINSTALL.format(addon=addon),
+                capture_output=True,
+                text=True,
+                env=env(),
+                check=False,
             )
             logfile.write(shell.stdout + shell.stderr)
             if shell.returncode or f"uninstalled {addon!r}" not in shell.stdout:
-                notes.append(f"uninstall failed: {(shell.stderr.strip().splitlines() or ['?'])[-1]}")
+                notes.append(
+                    f"uninstall failed: {(shell.stderr.strip().splitlines() or ['?'])[-1]}"
+                )
             elif re.search(r" (ERROR|CRITICAL) ", shell.stderr):
                 notes.append(f"uninstall logged errors (log {logpath})")
     pglib.drop_database(pg, database)
@@ -187,16 +222,24 @@ def run(args):
         return str(missing)
     if args.reset and pglib.database_exists(pg, args.db):
         pglib.drop_database(pg, args.db)
-    missing = set(PRODUCT_ADDONS) - pglib.installed_modules(pg, args.db, PRODUCT_ADDONS) \
-        if pglib.database_exists(pg, args.db) else set(PRODUCT_ADDONS)
+    missing = (
+        set(PRODUCT_ADDONS) - pglib.installed_modules(pg, args.db, PRODUCT_ADDONS)
+        if pglib.database_exists(pg, args.db)
+        else set(PRODUCT_ADDONS)
+    )
     extra = ["-i", ",".join(sorted(missing))] if missing else []
     if missing:
-        say(f"harness: installing {', '.join(sorted(missing))} with demo data into {args.db}; "
-            "this takes a few minutes the first time")
-    say(f"harness: Odoo will serve http://localhost:{args.port}/ -- log in as admin / admin "
-        f"(database {args.db}); Ctrl+C stops it")
-    cmd = odoo_command(info, pg, args.db, *extra, f"--http-port={args.port}",
-                       "--http-interface=127.0.0.1")
+        say(
+            f"harness: installing {', '.join(sorted(missing))} with demo data into {args.db}; "
+            "this takes a few minutes the first time"
+        )
+    say(
+        f"harness: Odoo will serve http://localhost:{args.port}/ -- log in as admin / admin "
+        f"(database {args.db}); Ctrl+C stops it"
+    )
+    cmd = odoo_command(
+        info, pg, args.db, *extra, f"--http-port={args.port}", "--http-interface=127.0.0.1"
+    )
     try:
         return subprocess.call(cmd, env=env())
     except KeyboardInterrupt:

@@ -37,7 +37,10 @@ def find_odoo():
     python = odoo_python()
     try:
         out = subprocess.run(
-            [python, "-c", _PROBE], capture_output=True, text=True, timeout=120,
+            [python, "-c", _PROBE],
+            capture_output=True,
+            text=True,
+            timeout=120,
             check=False,
         )
     except FileNotFoundError as exc:
@@ -69,11 +72,16 @@ def addons_path(info, with_tests=False):
 
 def odoo_command(info, pg, database, *args, with_tests=False):
     cmd = [
-        odoo_python(), "-m", "odoo",
+        odoo_python(),
+        "-m",
+        "odoo",
         f"--addons-path={addons_path(info, with_tests)}",
-        f"--db_host={pg['host']}", f"--db_port={pg['port']}",
+        f"--db_host={pg['host']}",
+        f"--db_port={pg['port']}",
         f"--db_user={pg['user']}",
-        "-d", database, f"--db-filter=^{database}$",
+        "-d",
+        database,
+        f"--db-filter=^{database}$",
     ]
     if pg.get("password"):
         cmd.append(f"--db_password={pg['password']}")

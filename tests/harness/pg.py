@@ -51,17 +51,21 @@ def _external():
     params = {"dbname": "postgres"}
     try:
         conn = _connect(**params)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
-        say(f"harness: PostgreSQL from PG* variables is not reachable ({exc}); "
-            "starting a private cluster")
+    except Exception as exc:
+        say(
+            f"harness: PostgreSQL from PG* variables is not reachable ({exc}); "
+            "starting a private cluster"
+        )
         return None
     with conn, conn.cursor() as cr:
         cr.execute("SELECT current_user, current_setting('server_version_num')::int")
         user, version = cr.fetchone()
     conn.close()
     if user == "postgres":
-        say("harness: PG* variables connect as `postgres`, which Odoo refuses; "
-            "starting a private cluster")
+        say(
+            "harness: PG* variables connect as `postgres`, which Odoo refuses; "
+            "starting a private cluster"
+        )
         return None
     if version < 130000:
         raise Missing(f"PostgreSQL 13 or newer is needed, the server runs {version}")
@@ -110,11 +114,23 @@ def _private():
         if not os.path.exists(os.path.join(data, "PG_VERSION")):
             say(f"harness: creating a private PostgreSQL cluster in {data}")
             subprocess.run(
-                _as_owner(owner, [
-                    os.path.join(bindir, "initdb"), "-D", data, "-U", PRIVATE_ROLE,
-                    "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8",
-                ]),
-                check=True, stdout=subprocess.DEVNULL,
+                _as_owner(
+                    owner,
+                    [
+                        os.path.join(bindir, "initdb"),
+                        "-D",
+                        data,
+                        "-U",
+                        PRIVATE_ROLE,
+                        "-A",
+                        "trust",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                    ],
+                ),
+                check=True,
+                stdout=subprocess.DEVNULL,
             )
         say(f"harness: starting the private PostgreSQL cluster (socket {sockets}, port {port})")
         options = (
@@ -122,11 +138,24 @@ def _private():
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         subprocess.run(
-            _as_owner(owner, [
-                os.path.join(bindir, "pg_ctl"), "-D", data, "-l", logfile,
-                "-o", options, "-w", "-t", "60", "start",
-            ]),
-            check=True, stdout=subprocess.DEVNULL,
+            _as_owner(
+                owner,
+                [
+                    os.path.join(bindir, "pg_ctl"),
+                    "-D",
+                    data,
+                    "-l",
+                    logfile,
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         for _attempt in range(30):
             if _answers(pg):
@@ -138,7 +167,7 @@ def _private():
 def _answers(pg):
     try:
         _connect(host=pg["host"], port=pg["port"], user=pg["user"], dbname="postgres").close()
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     return True
 
@@ -148,8 +177,13 @@ def ensure_postgres():
 
 
 def admin_connection(pg):
-    conn = _connect(host=pg["host"], port=pg["port"], user=pg["user"],
-                    password=pg.get("password") or None, dbname="postgres")
+    conn = _connect(
+        host=pg["host"],
+        port=pg["port"],
+        user=pg["user"],
+        password=pg.get("password") or None,
+        dbname="postgres",
+    )
     conn.autocommit = True
     return conn
 
@@ -174,8 +208,13 @@ def drop_database(pg, name):
 
 
 def installed_modules(pg, name, modules):
-    conn = _connect(host=pg["host"], port=pg["port"], user=pg["user"],
-                    password=pg.get("password") or None, dbname=name)
+    conn = _connect(
+        host=pg["host"],
+        port=pg["port"],
+        user=pg["user"],
+        password=pg.get("password") or None,
+        dbname=name,
+    )
     try:
         with conn.cursor() as cr:
             cr.execute(
@@ -183,7 +222,7 @@ def installed_modules(pg, name, modules):
                 (list(modules),),
             )
             return {row[0] for row in cr.fetchall()}
-    except Exception:  # noqa: BLE001 - not an Odoo database yet
+    except Exception:
         return set()
     finally:
         conn.close()
