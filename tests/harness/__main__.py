@@ -32,6 +32,15 @@ def main(argv=None):
     )
     test.add_argument("--log", default="", help="write Odoo's full log to this file")
 
+    bench = sub.add_parser("bench", help="run the benchmarks in tests/bench and print their tables")
+    bench.add_argument(
+        "--sizes",
+        default="1000,10000",
+        help="comma-separated numbers of clients (e.g. 1000,10000,100000)",
+    )
+    bench.add_argument("--only", default="", help="run only benchmarks whose name contains this")
+    bench.add_argument("--keep", action="store_true", help="keep the benchmark database")
+
     args = parser.parse_args(argv)
     return getattr(commands, args.command)(args)
 
