@@ -197,7 +197,9 @@ def install_alone(info, pg, addon):
             notes.append(f"install failed (status {code}; log {logpath})")
         else:
             shell = subprocess.run(
-                odoo_command(info, pg, database, "shell", "--no-http", "--log-level=warn"),
+                odoo_command(
+                    info, pg, database, "--no-http", "--log-level=warn", subcommand="shell"
+                ),
                 input=UNINSTALL.format(addon=addon),
                 capture_output=True,
                 text=True,
@@ -205,7 +207,7 @@ def install_alone(info, pg, addon):
                 check=False,
             )
             logfile.write(shell.stdout + shell.stderr)
-            if shell.returncode or f"uninstalled {addon!r}" not in shell.stdout:
+            if shell.returncode or f"uninstalled {addon}" not in shell.stdout:
                 notes.append(
                     f"uninstall failed: {(shell.stderr.strip().splitlines() or ['?'])[-1]}"
                 )
@@ -294,7 +296,7 @@ def bench(args):
     for script in scripts if not status else ():
         say(f"\n== {os.path.basename(script)} (sizes {sizes}) ==")
         shell = subprocess.run(
-            odoo_command(info, pg, database, "shell", "--no-http", "--log-level=warn"),
+            odoo_command(info, pg, database, "--no-http", "--log-level=warn", subcommand="shell"),
             input=BENCH_RUNNER.format(path=script, sizes=sizes),
             text=True,
             env=env(),

@@ -70,11 +70,12 @@ def addons_path(info, with_tests=False):
     return ",".join(paths)
 
 
-def odoo_command(info, pg, database, *args, with_tests=False):
+def odoo_command(info, pg, database, *args, with_tests=False, subcommand=None):
     cmd = [
         odoo_python(),
         "-m",
         "odoo",
+        *([subcommand] if subcommand else []),
         f"--addons-path={addons_path(info, with_tests)}",
         f"--db_host={pg['host']}",
         f"--db_port={pg['port']}",
