@@ -1,0 +1,17 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class IrFieldsConverter(models.AbstractModel):
+    _inherit = "ir.fields.converter"
+
+    @api.model
+    def _str_to_date(self, model, field, value):
+        """Imported key dates: name the row's value when it has no year."""
+        if model._name == "touch.plan.key.date" and field.name == "date":
+            try:
+                parsed = model._parse_date_text(value)
+            except ValidationError as error:
+                raise self._format_import_error(ValueError, "%s", error.args[0]) from None
+            return (fields.Date.to_string(parsed) if parsed else False), []
+        return super()._str_to_date(model, field, value)

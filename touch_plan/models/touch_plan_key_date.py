@@ -1,0 +1,189 @@
+import datetime
+import re
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools.misc import format_date
+
+# "--03-14" (ISO 8601 / vCard without year), "14/03", "14.03", "3-14", "14 03"
+YEARLESS_RE = re.compile(r"^\s*(--\d{1,2}-?\d{1,2}|\d{1,2}\s*[/.\- ]\s*\d{1,2})\s*$")
+
+
+class TouchPlanKeyDate(models.Model):
+    _name = "touch.plan.key.date"
+    _description = "Key Date"
+    _order = "next_date, id"
+    _rec_name = "type_id"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Contact", required=True, ondelete="cascade", index=True
+    )
+    type_id = fields.Many2one(
+        "touch.plan.key.date.type", string="Type", required=True, ondelete="restrict", index=True
+    )
+    date = fields.Date(
+        required=True,
+        help="The full date, with its year: the birth date, the purchase date, the expiry date.",
+    )
+    yearly = fields.Boolean(related="type_id.yearly")
+    next_date = fields.Date(
+        string="Next Occurrence",
+        compute="_compute_next_date",
+        store=True,
+        help="The next time this date comes round, from today (Feb 29 moved by the "
+        "company's policy in common years). Empty for a date that has passed and "
+        "does not recur.",
+    )
+    note = fields.Char()
+    company_id = fields.Many2one(related="partner_id.company_id", store=True, index=True)
+    user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
+    color = fields.Integer(related="type_id.color")
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    @api.depends("date", "type_id.yearly", "partner_id.company_id.touch_plan_feb29_policy")
+    def _compute_next_date(self):
+        today = fields.Date.context_today(self)
+        for key_date in self:
+            key_date.next_date = key_date._next_occurrence(today)
+
+    def _next_occurrence(self, date_from):
+        self.ensure_one()
+        if not self.date:
+            return False
+        if not self.type_id.yearly:
+            return self.date if self.date >= date_from else False
+        company = self.partner_id.company_id or self.env.company
+        year = max(date_from.year, self.date.year)
+        for candidate_year in (year, year + 1):
+            day = company._touch_plan_make_date(candidate_year, self.date.month, self.date.day)
+            if day >= date_from and day >= self.date:
+                return day
+        return False
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+
+    @api.constrains("partner_id", "type_id")
+    def _check_one_yearly_date(self):
+        yearly = self.filtered("type_id.yearly")
+        if not yearly:
+            return
+        duplicates = self._read_group(
+            [("partner_id", "in", yearly.partner_id.ids), ("type_id", "in", yearly.type_id.ids)],
+            ["partner_id", "type_id"],
+            having=[("__count", ">", 1)],
+        )
+        if duplicates:
+            partner, date_type = duplicates[0]
+            raise ValidationError(
+                _(
+                    "%(partner)s already has a %(type)s date: a yearly date is kept once "
+                    "per contact.",
+                    partner=partner.display_name,
+                    type=date_type.name,
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _parse_date_text(self, text):
+        """Turn a key date typed or imported as text into a date.
+
+        Accepts ISO dates (1980-03-14) and the user's language date format.
+        Raises a ``ValidationError`` naming the value when it has no year
+        ("14/03", "--03-14") or is not a date that exists.
+        """
+        value = (text or "").strip()
+        if not value:
+            return False
+        if YEARLESS_RE.match(value):
+            raise ValidationError(
+                _(
+                    "The key date %(value)s has no year. Enter the full date, "
+                    "e.g. %(example)s: the year tells the age or the anniversary.",
+                    value=value,
+                    example=format_date(self.env, datetime.date(1980, 3, 14)),
+                )
+            )
+        try:
+            return fields.Date.to_date(value)
+        except ValueError:
+            pass
+        lang = self.env["res.lang"]._get_data(code=self.env.lang or "en_US")
+        if lang and lang.date_format:
+            try:
+                return datetime.datetime.strptime(value, lang.date_format).date()
+            except ValueError:
+                pass
+        raise ValidationError(
+            _(
+                "%(value)s is not a date that exists. Enter a full date, e.g. %(example)s.",
+                value=value,
+                example=format_date(self.env, datetime.date(1980, 3, 14)),
+            )
+        )
+
+    @api.model
+    def _get_occurrences(self, partners, key_date_types, date_from, date_to):
+        """Return when the key dates of ``partners`` fall in ``[date_from, date_to]``.
+
+        Yearly types (birthday, anniversaries) occur every year from their
+        date on; other types (passport or contract expiry) occur once, on
+        their date. Feb 29 moves to Feb 28 or Mar 1 in common years following
+        the policy of the partner's company (or of the current company).
+        Offsets are the caller's business.
+
+        :param partners: ``res.partner`` recordset
+        :param key_date_types: ``touch.plan.key.date.type`` recordset; empty
+            means every active type
+        :return: ``{partner_id: [(key_date_type_id, datetime.date), ...]}``
+            sorted by date, with a key for every partner of ``partners``.
+            Read with a constant number of queries whatever the number of
+            partners.
+        """
+        date_from = fields.Date.to_date(date_from)
+        date_to = fields.Date.to_date(date_to)
+        result = {partner.id: [] for partner in partners}
+        if not partners or date_from > date_to:
+            return result
+        domain = [("partner_id", "in", partners.ids)]
+        if key_date_types:
+            domain.append(("type_id", "in", key_date_types.ids))
+        else:
+            domain.append(("type_id.active", "=", True))
+        key_dates = self.search_fetch(domain, ["partner_id", "type_id", "date"])
+        # prefetch what the loop reads, one query per model
+        key_dates.type_id.fetch(["yearly"])
+        key_dates.partner_id.fetch(["company_id"])
+        for key_date in key_dates:
+            partner_id = key_date.partner_id.id
+            type_id = key_date.type_id.id
+            if not key_date.type_id.yearly:
+                if date_from <= key_date.date <= date_to:
+                    result[partner_id].append((type_id, key_date.date))
+                continue
+            company = key_date.partner_id.company_id or self.env.company
+            month, day = key_date.date.month, key_date.date.day
+            for year in range(max(date_from.year, key_date.date.year), date_to.year + 1):
+                occurrence = company._touch_plan_make_date(year, month, day)
+                if date_from <= occurrence <= date_to and occurrence >= key_date.date:
+                    result[partner_id].append((type_id, occurrence))
+        for occurrences in result.values():
+            occurrences.sort(key=lambda occurrence: (occurrence[1], occurrence[0]))
+        return result
+
+    @api.model
+    def _cron_update_next_date(self):
+        """Move the next occurrence of key dates that have passed to the next year."""
+        today = fields.Date.context_today(self)
+        passed = self.search([("next_date", "<", today)])
+        self.env.add_to_compute(self._fields["next_date"], passed)
+        passed._recompute_recordset(["next_date"])
+        return True

@@ -1,0 +1,380 @@
+import calendar
+import datetime
+import re
+from collections import defaultdict
+
+import holidays
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+# "Eid al-Fitr (estimated)", "National Day (observed)", "... (observed, estimated)"
+QUALIFIER_RE = re.compile(r"\s*\(([^()]*)\)\s*$")
+QUALIFIERS = {"estimated", "observed"}
+HOLIDAY_SUFFIX = " Holiday"
+# years looked at beyond the filled ones to tell a fixed day from a moving one
+KIND_LOOKAHEAD_YEARS = 4
+
+MONTHS = [
+    ("1", "January"),
+    ("2", "February"),
+    ("3", "March"),
+    ("4", "April"),
+    ("5", "May"),
+    ("6", "June"),
+    ("7", "July"),
+    ("8", "August"),
+    ("9", "September"),
+    ("10", "October"),
+    ("11", "November"),
+    ("12", "December"),
+]
+
+
+class TouchPlanOccasion(models.Model):
+    _name = "touch.plan.occasion"
+    _description = "Occasion"
+    _order = "sequence, name, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    country_id = fields.Many2one(
+        "res.country",
+        index=True,
+        help="The country whose holiday calendar keeps this occasion. "
+        "Leave empty for an occasion kept everywhere.",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        index=True,
+        default=lambda self: self.env.company,
+        help="Leave empty to share the occasion with every company.",
+    )
+    date_kind = fields.Selection(
+        [("fixed", "Same Day Every Year"), ("per_year", "Dates per Year")],
+        string="Date",
+        required=True,
+        default="fixed",
+        help="Same Day Every Year: a day and a month (New Year's Day, a national day).\n"
+        "Dates per Year: the occasion moves, one date per year (Eid al-Fitr, Eid al-Adha, "
+        "Nowruz on the March equinox).",
+    )
+    month = fields.Selection(MONTHS)
+    day = fields.Integer()
+    date_ids = fields.One2many("touch.plan.occasion.date", "occasion_id", string="Dates")
+    holiday_name = fields.Char(
+        string="Holiday Name in Library",
+        help="The name of this holiday in the holidays library: filling the country's "
+        "occasions again refreshes the occasion of this name.",
+    )
+    next_date = fields.Date(
+        compute="_compute_next_date",
+        help="The next date of this occasion, from today.",
+    )
+    date_count = fields.Integer(compute="_compute_date_count", string="Years Known")
+    note = fields.Text(translate=True)
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    @api.depends("date_kind", "month", "day", "date_ids.date", "company_id")
+    @api.depends_context("company")
+    def _compute_next_date(self):
+        today = fields.Date.context_today(self)
+        horizon = today.replace(year=today.year + 2, month=1, day=1)
+        dates = self.filtered("id")._get_dates(today, horizon)
+        for occasion in self:
+            occasion.next_date = (dates.get(occasion.id) or [False])[0]
+
+    @api.depends("date_ids")
+    def _compute_date_count(self):
+        for occasion in self:
+            occasion.date_count = len(occasion.date_ids)
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+
+    @api.constrains("date_kind", "month", "day")
+    def _check_day(self):
+        for occasion in self.filtered(lambda o: o.date_kind == "fixed"):
+            if not occasion.month or not occasion.day:
+                raise ValidationError(
+                    _(
+                        "The occasion %(name)s falls on the same day every year: "
+                        "give it a month and a day.",
+                        name=occasion.name,
+                    )
+                )
+            month_label = dict(self._fields["month"]._description_selection(self.env))[
+                occasion.month
+            ]
+            if not 1 <= occasion.day <= 31:
+                raise ValidationError(
+                    _(
+                        "The day of the occasion %(name)s must be between 1 and 31, not %(day)s.",
+                        name=occasion.name,
+                        day=occasion.day,
+                    )
+                )
+            # A leap year accepts every day that exists (Feb 29 included).
+            if occasion.day > calendar.monthrange(2000, int(occasion.month))[1]:
+                raise ValidationError(
+                    _(
+                        "%(month)s %(day)s does not exist: the occasion %(name)s "
+                        "cannot fall on it.",
+                        month=month_label,
+                        day=occasion.day,
+                        name=occasion.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+
+    def _get_dates(self, date_from, date_to):
+        """Return the dates of the occasions of ``self`` in ``[date_from, date_to]``.
+
+        :return: ``{occasion_id: [datetime.date, ...]}`` sorted, with a key for
+            every occasion of ``self`` (an empty list when none falls in the range).
+            Fixed occasions on Feb 29 follow the Feb 29 policy of their company
+            (or of the current company) in common years. The per-year dates of
+            all occasions are read with one query.
+        """
+        date_from = fields.Date.to_date(date_from)
+        date_to = fields.Date.to_date(date_to)
+        result = {occasion.id: [] for occasion in self}
+        if not self or date_from > date_to:
+            return result
+        fixed = self.filtered(lambda o: o.date_kind == "fixed" and o.month and o.day)
+        for occasion in fixed:
+            company = occasion.company_id or self.env.company
+            for year in range(date_from.year, date_to.year + 1):
+                try:
+                    day = company._touch_plan_make_date(year, int(occasion.month), occasion.day)
+                except ValueError:
+                    continue
+                if date_from <= day <= date_to:
+                    result[occasion.id].append(day)
+        per_year = self.filtered(lambda o: o.date_kind == "per_year")
+        if per_year:
+            dates = self.env["touch.plan.occasion.date"].search_fetch(
+                [
+                    ("occasion_id", "in", per_year.ids),
+                    ("date", ">=", date_from),
+                    ("date", "<=", date_to),
+                ],
+                ["occasion_id", "date"],
+                order="date",
+            )
+            for occasion_date in dates:
+                result[occasion_date.occasion_id.id].append(occasion_date.date)
+        for days in result.values():
+            days.sort()
+        return result
+
+    def _get_next_date(self, date_from):
+        """Return the first date of the occasion on or after ``date_from`` (or False)."""
+        self.ensure_one()
+        date_from = fields.Date.to_date(date_from)
+        date_to = datetime.date(date_from.year + 2, 12, 31)
+        return (self._get_dates(date_from, date_to)[self.id] or [False])[0]
+
+    # ------------------------------------------------------------------
+    # Filling from the holidays library
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _fill_from_holidays(self, countries, years=None, company=None):
+        """Create or refresh the occasions of ``countries`` from the holidays library.
+
+        Matches occasions on country, company and library name, so filling
+        again updates what exists and never duplicates it. Archived occasions
+        stay archived; per-year dates edited by hand are kept for their year.
+
+        :param countries: ``res.country`` recordset (or ids)
+        :param years: list of years to fill the per-year dates of (default:
+            this year and the next two)
+        :param company: ``res.company`` the occasions belong to (default: the
+            current company)
+        :return: the occasions created or refreshed
+        """
+        if not isinstance(countries, models.BaseModel):
+            countries = self.env["res.country"].browse(countries)
+        if not years:
+            this_year = fields.Date.context_today(self).year
+            years = [this_year, this_year + 1, this_year + 2]
+        years = sorted(set(years))
+        company = company or self.env.company
+        occasions = self.browse()
+        for country in countries:
+            occasions |= self._fill_country_from_holidays(country, years, company)
+        return occasions
+
+    def _fill_country_from_holidays(self, country, years, company):
+        reference_years = sorted(
+            set(years) | set(range(years[-1] + 1, years[-1] + 1 + KIND_LOOKAHEAD_YEARS))
+        )
+        library = self._get_library_occasions(country, reference_years)
+        wanted = {
+            name: by_year
+            for name, by_year in library.items()
+            if any(year in by_year for year in years)
+        }
+        if not wanted:
+            return self.browse()
+        Occasion = self.with_context(active_test=False, touch_plan_occasion_fill=True)
+        existing = {
+            occasion.holiday_name: occasion
+            for occasion in Occasion.search(
+                [
+                    ("country_id", "=", country.id),
+                    ("company_id", "=", company.id),
+                    ("holiday_name", "in", list(wanted)),
+                ]
+            )
+        }
+        create_vals = []
+        for name, by_year in wanted.items():
+            days = {
+                (day.month, day.day)
+                for year in reference_years
+                for day, _estimated in by_year.get(year, [])
+            }
+            every_year_once = all(len(by_year.get(year, [])) == 1 for year in reference_years)
+            if every_year_once and len(days) == 1:
+                month, day = days.pop()
+                vals = {"date_kind": "fixed", "month": str(month), "day": day}
+            else:
+                vals = {"date_kind": "per_year"}
+            occasion = existing.get(name)
+            if occasion:
+                changed = {key: value for key, value in vals.items() if occasion[key] != value}
+                if changed:
+                    occasion.write(changed)
+                continue
+            vals.update(
+                name=name,
+                holiday_name=name,
+                country_id=country.id,
+                company_id=company.id,
+            )
+            create_vals.append(vals)
+        occasions = Occasion.browse(occasion.id for occasion in existing.values())
+        occasions |= Occasion.create(create_vals)
+        self._fill_occasion_dates(
+            occasions.filtered(lambda o: o.date_kind == "per_year"), wanted, years
+        )
+        return occasions.with_env(self.env)
+
+    def _fill_occasion_dates(self, occasions, library, years):
+        """Make the per-year dates of ``occasions`` in ``years`` those of the library.
+
+        A year where someone edited a date by hand is left as it is.
+        """
+        OccasionDate = self.env["touch.plan.occasion.date"].with_context(
+            touch_plan_occasion_fill=True
+        )
+        current = defaultdict(lambda: OccasionDate)
+        for occasion_date in OccasionDate.search(
+            [("occasion_id", "in", occasions.ids), ("year", "in", years)]
+        ):
+            current[occasion_date.occasion_id.id, occasion_date.year] |= occasion_date
+        to_create = []
+        to_unlink = OccasionDate
+        for occasion in occasions:
+            by_year = library.get(occasion.holiday_name, {})
+            for year in years:
+                dates = current[occasion.id, year]
+                if any(dates.mapped("is_manual")):
+                    continue
+                wanted = dict(by_year.get(year, []))
+                for occasion_date in dates:
+                    if occasion_date.date not in wanted:
+                        to_unlink |= occasion_date
+                    elif occasion_date.is_estimated != wanted[occasion_date.date]:
+                        occasion_date.is_estimated = wanted[occasion_date.date]
+                known = set(dates.mapped("date"))
+                to_create += [
+                    {"occasion_id": occasion.id, "date": day, "is_estimated": estimated}
+                    for day, estimated in wanted.items()
+                    if day not in known
+                ]
+        to_unlink.unlink()
+        OccasionDate.create(to_create)
+
+    @api.model
+    def _get_library_occasions(self, country, years):
+        """Read the holidays of ``country`` in ``years`` from the holidays library.
+
+        Observed (substitute) days are left out; "X Holiday" days are merged
+        into "X"; a holiday of several days counts from its first day (the day
+        named exactly "X" when the library has one, e.g. Eid al-Fitr in the
+        United Arab Emirates).
+
+        :return: ``{name: {year: [(date, estimated), ...]}}``
+        """
+        code = country.code
+        supported = holidays.list_supported_countries()
+        if not code or code not in supported:
+            raise UserError(
+                _(
+                    "The holidays library has no calendar for %(country)s: "
+                    "add its occasions by hand.",
+                    country=country.name,
+                )
+            )
+        localized = holidays.list_localized_countries().get(code, [])
+        language = "en_US" if "en_US" in localized else None
+        calendar_days = holidays.country_holidays(code, years=years, language=language)
+        entries = []
+        for day in sorted(calendar_days):
+            for raw_name in calendar_days.get_list(day):
+                name, estimated, observed = self._split_holiday_name(raw_name)
+                if not observed and name:
+                    entries.append((name, day, estimated))
+        names = {name for name, _day, _estimated in entries}
+
+        def base_name(name):
+            if name.endswith(HOLIDAY_SUFFIX):
+                stem = name[: -len(HOLIDAY_SUFFIX)].strip()
+                if stem in names or len(stem.split()) > 1:
+                    return stem
+            return name
+
+        grouped = defaultdict(lambda: defaultdict(dict))  # base -> year -> {date: (exact, est)}
+        for name, day, estimated in entries:
+            base = base_name(name)
+            grouped[base][day.year][day] = (name == base, estimated)
+        result = {}
+        for base, by_year in grouped.items():
+            result[base] = {}
+            for year, days in by_year.items():
+                exact = {day: info[1] for day, info in days.items() if info[0]}
+                chosen = exact or {day: info[1] for day, info in days.items()}
+                result[base][year] = [
+                    (day, chosen[day])
+                    for day in sorted(chosen)
+                    if day - datetime.timedelta(days=1) not in chosen
+                ]
+        return result
+
+    @api.model
+    def _split_holiday_name(self, raw_name):
+        """Return ``(name, estimated, observed)`` from a holidays library name."""
+        name = raw_name.strip()
+        estimated = observed = False
+        while True:
+            match = QUALIFIER_RE.search(name)
+            if not match:
+                break
+            words = {word.strip() for word in match.group(1).split(",")}
+            if not words <= QUALIFIERS:
+                break
+            estimated = estimated or "estimated" in words
+            observed = observed or "observed" in words
+            name = name[: match.start()].strip()
+        return name, estimated, observed

@@ -1,0 +1,53 @@
+from odoo import _, api, fields, models
+
+
+class TouchPlanOccasionDate(models.Model):
+    _name = "touch.plan.occasion.date"
+    _description = "Occasion Date"
+    _order = "date, id"
+    _rec_name = "occasion_id"
+
+    occasion_id = fields.Many2one(
+        "touch.plan.occasion", required=True, ondelete="cascade", index=True
+    )
+    date = fields.Date(required=True, index=True)
+    year = fields.Integer(compute="_compute_year", store=True)
+    is_estimated = fields.Boolean(
+        string="Estimated",
+        help="The holidays library computed this date from the lunar calendar: the "
+        "authorities may announce it a day earlier or later. Correct it by hand then.",
+    )
+    is_manual = fields.Boolean(
+        string="Edited by Hand",
+        help="Set when someone changes the date: filling the country's occasions "
+        "again keeps this date instead of the library's one.",
+    )
+    country_id = fields.Many2one(related="occasion_id.country_id", store=True)
+    company_id = fields.Many2one(related="occasion_id.company_id", store=True)
+
+    _sql_constraints = [
+        (
+            "occasion_date_uniq",
+            "unique (occasion_id, date)",
+            "An occasion cannot have the same date twice.",
+        ),
+    ]
+
+    @api.depends("date")
+    def _compute_year(self):
+        for occasion_date in self:
+            occasion_date.year = occasion_date.date.year if occasion_date.date else 0
+
+    @api.depends("occasion_id.name", "date")
+    def _compute_display_name(self):
+        for occasion_date in self:
+            occasion_date.display_name = _(
+                "%(occasion)s %(year)s",
+                occasion=occasion_date.occasion_id.name or "",
+                year=occasion_date.year or "",
+            )
+
+    def write(self, vals):
+        if "date" in vals and not self.env.context.get("touch_plan_occasion_fill"):
+            vals = dict(vals, is_manual=True, is_estimated=False)
+        return super().write(vals)

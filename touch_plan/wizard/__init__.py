@@ -1,0 +1,1 @@
+from . import touch_plan_occasion_fill
