@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 CHANNELS = [
     ("web_form", "Website Form"),
@@ -22,3 +22,12 @@ class UtmSource(models.Model):
         help="The kind of channel this source belongs to, used to compare "
         "conversion and the cost of a new customer across channels.",
     )
+
+    @api.model
+    def name_create(self, name):
+        """Imports and quick creates go through the mapping rules first, so a
+        messy name ("FB ads", "facebook.com") lands on its clean source."""
+        source = self.env["lead.tracking.source.rule"]._map_source_name(name)
+        if source:
+            return source.id, source.display_name
+        return super().name_create(name)

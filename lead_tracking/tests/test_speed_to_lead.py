@@ -1,0 +1,105 @@
+from odoo.tests import tagged
+
+from .common import LeadTrackingCase
+
+
+@tagged("post_install", "-at_install")
+class TestSpeedToLead(LeadTrackingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["lead.tracking.response.target"].create(
+            {"channel": "web_form", "target_minutes": 60, "company_id": cls.company.id}
+        )
+        cls.portal_partner = cls.env["res.partner"].create({"name": "Portal Pete"})
+
+    def _lead(self, when="2026-01-09 16:00:00", **vals):
+        vals.setdefault("source_id", self.source_web.id)
+        vals.setdefault("user_id", self.salesman.id)
+        vals.setdefault("partner_id", self.customer.id)
+        return self.create_lead(when, **vals)
+
+    def test_deadline_in_working_time(self):
+        lead = self._lead()
+        self.assertEqual(str(lead.response_deadline), "2026-01-09 17:00:00")
+        evening = self._lead("2026-01-09 18:30:00")
+        self.assertEqual(str(evening.response_deadline), "2026-01-12 09:00:00")
+        no_target = self._lead(source_id=self.source_event.id)
+        self.assertFalse(no_target.response_deadline)
+
+    def test_only_customer_visible_answers_by_internal_users_count(self):
+        lead = self._lead()
+        as_salesman = lead.with_user(self.salesman)
+        with self.at("2026-01-09 16:20:00"):
+            as_salesman.message_post(body="Internal note", subtype_xmlid="mail.mt_note")
+        self.assertFalse(lead.first_response_date, "an internal note is no answer")
+        with self.at("2026-01-09 16:30:00"):
+            lead.message_post(
+                body="Any news?",
+                author_id=self.customer.id,
+                message_type="email",
+                subtype_xmlid="mail.mt_comment",
+            )
+        self.assertFalse(lead.first_response_date, "the customer writing is no answer")
+        with self.at("2026-01-12 09:00:00"):
+            as_salesman.message_post(
+                body="Hello Alice", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+        self.assertEqual(str(lead.first_response_date), "2026-01-12 09:00:00")
+        # Friday 16:00 -> Monday 09:00 is 65 hours, of which 2 are working hours
+        self.assertAlmostEqual(lead.response_time, 65 * 60)
+        self.assertAlmostEqual(lead.response_working_time, 120)
+        self.assertTrue(lead.is_late, "answered after the 17:00 deadline")
+        with self.at("2026-01-13 09:00:00"):
+            as_salesman.message_post(
+                body="Again", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+        self.assertEqual(str(lead.first_response_date), "2026-01-12 09:00:00", "first one stays")
+
+    def test_done_call_counts_but_todo_does_not(self):
+        lead = self._lead()
+        with self.at("2026-01-09 16:10:00"):
+            todo = lead.activity_schedule("mail.mail_activity_data_todo", user_id=self.salesman.id)
+            todo.with_user(self.salesman).action_feedback(feedback="prepared")
+        self.assertFalse(lead.first_response_date)
+        with self.at("2026-01-09 16:40:00"):
+            call = lead.activity_schedule("mail.mail_activity_data_call", user_id=self.salesman.id)
+            call.with_user(self.salesman).action_feedback(feedback="Reached Alice")
+        self.assertEqual(str(lead.first_response_date), "2026-01-09 16:40:00")
+        self.assertAlmostEqual(lead.response_time, 40)
+        self.assertAlmostEqual(lead.response_working_time, 40)
+        self.assertFalse(lead.is_late)
+
+    def test_late_leads_are_flagged_and_escalated_once(self):
+        late = self._lead()
+        answered = self._lead()
+        with self.at("2026-01-09 16:30:00"):
+            answered.with_user(self.salesman).message_post(
+                body="Hi", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+        with self.at("2026-01-12 10:00:00"):
+            self.env["crm.lead"]._cron_lead_tracking_flag_late()
+            self.env["crm.lead"]._cron_lead_tracking_flag_late()
+        self.assertTrue(late.is_late)
+        self.assertFalse(answered.is_late)
+        escalations = late.activity_ids.filtered(lambda act: act.user_id == self.manager)
+        self.assertEqual(len(escalations), 1, "one escalation for the team leader, not two")
+        self.assertFalse(answered.activity_ids)
+
+    def _count_cron_queries(self, nb_leads):
+        leads = [self._lead() for _i in range(nb_leads)]
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.at("2026-01-12 10:00:00"):
+            before = self.env.cr.sql_log_count
+            self.env["crm.lead"]._cron_lead_tracking_flag_late()
+            self.env.flush_all()
+            count = self.env.cr.sql_log_count - before
+        self.assertTrue(all(lead.is_late for lead in leads))
+        return count
+
+    def test_late_cron_queries_do_not_grow_with_batch(self):
+        self._count_cron_queries(1)  # warm the caches
+        one = self._count_cron_queries(1)
+        ten = self._count_cron_queries(10)
+        self.assertLessEqual(ten, one + 2, f"1 lead: {one} queries, 10 leads: {ten}")
