@@ -27,7 +27,10 @@
         "views/res_config_settings_views.xml",
         "views/touch_plan_menus.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/touch_plan_occasion_demo.xml",
+        "demo/touch_plan_key_date_demo.xml",
+    ],
     "application": True,
     "installable": True,
 }

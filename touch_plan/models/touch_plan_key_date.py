@@ -59,7 +59,7 @@ class TouchPlanKeyDate(models.Model):
         year = max(date_from.year, self.date.year)
         for candidate_year in (year, year + 1):
             day = company._touch_plan_make_date(candidate_year, self.date.month, self.date.day)
-            if day >= date_from and day >= self.date:
+            if day >= date_from and day > self.date:
                 return day
         return False
 
@@ -134,10 +134,11 @@ class TouchPlanKeyDate(models.Model):
     def _get_occurrences(self, partners, key_date_types, date_from, date_to):
         """Return when the key dates of ``partners`` fall in ``[date_from, date_to]``.
 
-        Yearly types (birthday, anniversaries) occur every year from their
-        date on; other types (passport or contract expiry) occur once, on
-        their date. Feb 29 moves to Feb 28 or Mar 1 in common years following
-        the policy of the partner's company (or of the current company).
+        Yearly types (birthday, anniversaries) occur every year after their
+        date (the first birthday, not the birth); other types (passport or
+        contract expiry) occur once, on their date. Feb 29 moves to Feb 28 or
+        Mar 1 in common years following the policy of the partner's company
+        (or of the current company).
         Offsets are the caller's business.
 
         :param partners: ``res.partner`` recordset
@@ -173,7 +174,7 @@ class TouchPlanKeyDate(models.Model):
             month, day = key_date.date.month, key_date.date.day
             for year in range(max(date_from.year, key_date.date.year), date_to.year + 1):
                 occurrence = company._touch_plan_make_date(year, month, day)
-                if date_from <= occurrence <= date_to and occurrence >= key_date.date:
+                if date_from <= occurrence <= date_to and occurrence > key_date.date:
                     result[partner_id].append((type_id, occurrence))
         for occurrences in result.values():
             occurrences.sort(key=lambda occurrence: (occurrence[1], occurrence[0]))

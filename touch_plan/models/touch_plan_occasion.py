@@ -100,7 +100,7 @@ class TouchPlanOccasion(models.Model):
     @api.constrains("date_kind", "month", "day")
     def _check_day(self):
         for occasion in self.filtered(lambda o: o.date_kind == "fixed"):
-            if not occasion.month or not occasion.day:
+            if not occasion.month:
                 raise ValidationError(
                     _(
                         "The occasion %(name)s falls on the same day every year: "

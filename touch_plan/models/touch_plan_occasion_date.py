@@ -47,6 +47,12 @@ class TouchPlanOccasionDate(models.Model):
                 year=occasion_date.year or "",
             )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.context.get("touch_plan_occasion_fill"):
+            vals_list = [dict(vals, is_manual=True) for vals in vals_list]
+        return super().create(vals_list)
+
     def write(self, vals):
         if "date" in vals and not self.env.context.get("touch_plan_occasion_fill"):
             vals = dict(vals, is_manual=True, is_estimated=False)
