@@ -20,6 +20,11 @@ from .odoo_env import (
 )
 
 OURS = re.compile(r"touch[._]plan|lead[._]tracking|loyalty[._]club|relationship_scenarios")
+# loggers whose warnings mean an addon is installed wrongly (bad manifest,
+# field or view definitions, models without access rules, data files)
+INSTALL_LOGGERS = re.compile(
+    r"^odoo\.(modules|fields|models|tools\.convert|addons\.base\.models\.ir_(ui_view|model))"
+)
 LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) "
     r"(?P<logger>[\w.]+): (?P<message>.*)$"
@@ -65,7 +70,9 @@ class LogWatch:
         if SKIPPED.match(message) and OURS.search(logger):
             self.skipped.append(message)
         serious = level in ("ERROR", "CRITICAL")
-        ours = level == "WARNING" and (OURS.search(logger) or OURS.search(message))
+        ours = level == "WARNING" and (
+            OURS.search(logger) or OURS.search(message) or INSTALL_LOGGERS.match(logger)
+        )
         if serious or ours:
             if not REPORT.search(message):
                 self.problems.append(f"{level} {logger}: {message}")
@@ -224,85 +231,36 @@ def run(args):
         return str(missing)
     if args.reset and pglib.database_exists(pg, args.db):
         pglib.drop_database(pg, args.db)
-    missing = (
-        set(PRODUCT_ADDONS) - pglib.installed_modules(pg, args.db, PRODUCT_ADDONS)
-        if pglib.database_exists(pg, args.db)
-        else set(PRODUCT_ADDONS)
-    )
-    extra = ["-i", ",".join(sorted(missing))] if missing else []
+    installed = pglib.installed_modules(pg, args.db, PRODUCT_ADDONS)
+    missing = sorted(set(PRODUCT_ADDONS) - installed)
     if missing:
+        logpath = os.path.join(tempfile.gettempdir(), f"{args.db}-install.log")
         say(
-            f"harness: installing {', '.join(sorted(missing))} with demo data into {args.db}; "
-            "this takes a few minutes the first time"
+            f"harness: installing {', '.join(missing)} with demo data into {args.db} "
+            f"(a few minutes the first time; log {logpath})"
         )
+        with open(logpath, "w") as logfile:
+            code, watch = run_odoo(
+                odoo_command(
+                    info,
+                    pg,
+                    args.db,
+                    "-i",
+                    ",".join(missing),
+                    "--stop-after-init",
+                    "--no-http",
+                    "--log-level=info",
+                ),
+                logfile,
+            )
+        if code or watch.problems:
+            return f"error: installing the addons into {args.db} failed; see {logpath}"
     say(
-        f"harness: Odoo will serve http://localhost:{args.port}/ -- log in as admin / admin "
+        f"harness: Odoo serves http://localhost:{args.port}/ -- log in as admin / admin "
         f"(database {args.db}); Ctrl+C stops it"
     )
-    cmd = odoo_command(
-        info, pg, args.db, *extra, f"--http-port={args.port}", "--http-interface=127.0.0.1"
-    )
+    cmd = odoo_command(info, pg, args.db, f"--http-port={args.port}", "--http-interface=127.0.0.1")
     try:
         return subprocess.call(cmd, env=env())
     except KeyboardInterrupt:
         return 0
-
-
-BENCH_RUNNER = """
-import runpy
-module = runpy.run_path({path!r}, run_name="bench")
-module["main"](env, {sizes!r})
-env.cr.commit()
-"""
-
-
-def bench(args):
-    """Install the addons (no demo) into a fresh database and run tests/bench/bench_*.py."""
-    try:
-        info, pg = _prepare()
-    except Missing as missing:
-        return str(missing)
-    bench_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench")
-    scripts = sorted(
-        os.path.join(bench_dir, name)
-        for name in os.listdir(bench_dir)
-        if name.startswith("bench_") and name.endswith(".py") and args.only in name
-    )
-    if not scripts:
-        return "error: no benchmark matches"
-    sizes = [int(size) for size in args.sizes.split(",") if size]
-    database = f"relsell_bench_{os.getpid()}"
-    logpath = os.path.join(tempfile.gettempdir(), f"{database}.log")
-    say(f"harness: installing the addons without demo data into {database} (log {logpath})")
-    with open(logpath, "w") as logfile:
-        code, watch = run_odoo(
-            odoo_command(
-                info,
-                pg,
-                database,
-                "-i",
-                ",".join(PRODUCT_ADDONS),
-                "--stop-after-init",
-                "--without-demo=all",
-                "--log-level=warn",
-                "--no-http",
-            ),
-            logfile,
-        )
-    status = 0
-    if code or watch.problems:
-        say("harness: installing the addons failed; no benchmark ran")
-        status = 1
-    for script in scripts if not status else ():
-        say(f"\n== {os.path.basename(script)} (sizes {sizes}) ==")
-        shell = subprocess.run(
-            odoo_command(info, pg, database, "--no-http", "--log-level=warn", subcommand="shell"),
-            input=BENCH_RUNNER.format(path=script, sizes=sizes),
-            text=True,
-            env=env(),
-            check=False,
-        )
-        status = status or shell.returncode
-    if not args.keep:
-        pglib.drop_database(pg, database)
-    return status

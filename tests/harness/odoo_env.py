@@ -73,8 +73,7 @@ def addons_path(info, with_tests=False):
 def odoo_command(info, pg, database, *args, with_tests=False, subcommand=None):
     cmd = [
         odoo_python(),
-        "-m",
-        "odoo",
+        str(Path(__file__).with_name("odoo_launcher.py")),
         *([subcommand] if subcommand else []),
         f"--addons-path={addons_path(info, with_tests)}",
         f"--db_host={pg['host']}",
