@@ -41,6 +41,9 @@ def main(argv=None):
     bench.add_argument("--only", default="", help="run only benchmarks whose name contains this")
     bench.add_argument("--keep", action="store_true", help="keep the benchmark database")
 
+    pot = sub.add_parser("pot", help="export each addon's i18n/<addon>.pot from a fresh install")
+    pot.add_argument("--addons", default="", help="comma-separated addons (default: all three)")
+
     args = parser.parse_args(argv)
     return getattr(commands, args.command)(args)
 

@@ -1,4 +1,4 @@
-"""The run and test commands."""
+"""The run, test, bench and pot commands."""
 
 import os
 import re
@@ -11,6 +11,7 @@ import time
 from . import pg as pglib
 from .odoo_env import (
     PRODUCT_ADDONS,
+    ROOT,
     SCENARIO_ADDONS,
     Missing,
     env,
@@ -264,3 +265,52 @@ def run(args):
         return subprocess.call(cmd, env=env())
     except KeyboardInterrupt:
         return 0
+
+
+def pot(args):
+    """Write <addon>/i18n/<addon>.pot for each addon, exported by Odoo from a fresh install."""
+    try:
+        info, pg = _prepare()
+    except Missing as missing:
+        return str(missing)
+    addons = [a for a in args.addons.split(",") if a] or list(PRODUCT_ADDONS)
+    database = f"relsell_pot_{os.getpid()}"
+    logpath = os.path.join(tempfile.gettempdir(), f"{database}.log")
+    status = 0
+    with open(logpath, "w") as logfile:
+        code, watch = run_odoo(
+            odoo_command(
+                info,
+                pg,
+                database,
+                "-i",
+                ",".join(addons),
+                "--stop-after-init",
+                "--without-demo=all",
+                "--log-level=warn",
+                "--no-http",
+            ),
+            logfile,
+        )
+        if code or watch.problems:
+            status = f"error: installing {', '.join(addons)} failed; see {logpath}"
+        for addon in addons if not status else ():
+            target = os.path.join(ROOT, addon, "i18n", f"{addon}.pot")
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            code, watch = run_odoo(
+                odoo_command(
+                    info,
+                    pg,
+                    database,
+                    f"--i18n-export={target}",
+                    f"--modules={addon}",
+                    "--stop-after-init",
+                    "--no-http",
+                    "--log-level=warn",
+                ),
+                logfile,
+            )
+            say(f"harness: wrote {target}" if not code else f"harness: exporting {addon} failed")
+            status = status or code
+    pglib.drop_database(pg, database)
+    return status
