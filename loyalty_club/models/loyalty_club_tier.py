@@ -25,6 +25,16 @@ class LoyaltyClubTier(models.Model):
     pricelist_id = fields.Many2one("product.pricelist", string="Pricelist")
     benefits = fields.Html(translate=True)
     color = fields.Integer()
+    member_count = fields.Integer(compute="_compute_member_count", string="Members")
+
+    def _compute_member_count(self):
+        counts = dict(
+            self.env["loyalty.card"]._read_group(
+                [("club_tier_id", "in", self.ids)], ["club_tier_id"], ["__count"]
+            )
+        )
+        for tier in self:
+            tier.member_count = counts.get(tier, 0)
 
     @api.constrains("threshold", "multiplier")
     def _check_values(self):
@@ -40,3 +50,21 @@ class LoyaltyClubTier(models.Model):
                         tier=tier.name,
                     )
                 )
+
+    @api.constrains("threshold", "sequence", "program_id")
+    def _check_threshold_order(self):
+        for program in self.program_id:
+            tiers = program.club_tier_ids.sorted(lambda t: (t.sequence, t.id))
+            for lower, higher in zip(tiers, tiers[1:], strict=False):
+                if higher.threshold <= lower.threshold:
+                    raise ValidationError(
+                        _(
+                            "Tier thresholds must rise with the tier order: %(higher)s "
+                            "(%(higher_threshold)s) comes after %(lower)s "
+                            "(%(lower_threshold)s) and needs a higher threshold.",
+                            higher=higher.name,
+                            higher_threshold=higher.threshold,
+                            lower=lower.name,
+                            lower_threshold=lower.threshold,
+                        )
+                    )

@@ -1,0 +1,485 @@
+from collections import defaultdict
+
+import psycopg2.errors
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models, modules
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, float_compare, split_every
+
+DEFAULT_TEMPLATES = {
+    "club_upgrade": "loyalty_club.mail_template_club_upgrade",
+    "club_downgrade": "loyalty_club.mail_template_club_downgrade",
+    "club_downgrade_warning": "loyalty_club.mail_template_club_downgrade_warning",
+    "club_points_expiring": "loyalty_club.mail_template_club_points_expiring",
+}
+
+
+class LoyaltyCard(models.Model):
+    _inherit = "loyalty.card"
+
+    # Membership
+    is_club = fields.Boolean(related="program_id.is_club", store=True, string="Club Card")
+    club_tier_id = fields.Many2one(
+        "loyalty.club.tier",
+        string="Tier",
+        index="btree_not_null",
+        domain="[('program_id', '=', program_id)]",
+        group_expand="_read_group_club_tier_id",
+    )
+    club_tier_color = fields.Integer(related="club_tier_id.color", string="Tier Colour")
+    club_tier_since = fields.Date(string="Tier Since")
+    club_member_since = fields.Date(string="Member Since", default=fields.Date.context_today)
+    club_next_review_date = fields.Date(string="Next Review")
+    club_downgrade_date = fields.Date(
+        string="Downgrade Due",
+        help="The member was warned: at the first review after this date, the "
+        "member is downgraded unless qualifying again.",
+    )
+    club_qualifying_value = fields.Float(
+        string="Qualifying", help="Qualifying points or spend at the last evaluation."
+    )
+    club_tier_history_ids = fields.One2many(
+        "loyalty.club.tier.history", "card_id", string="Tier History"
+    )
+    club_next_tier_id = fields.Many2one(
+        "loyalty.club.tier", string="Next Tier", compute="_compute_club_progress"
+    )
+    club_progress = fields.Float(string="Progress to Next Tier", compute="_compute_club_progress")
+    club_points_expiring = fields.Float(
+        string="Points Expiring Soon", compute="_compute_club_points_expiring"
+    )
+    club_points_expiring_date = fields.Date(
+        string="Next Expiry", compute="_compute_club_points_expiring"
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("club_tier_id", "club_qualifying_value", "program_id.club_tier_ids.threshold")
+    def _compute_club_progress(self):
+        for card in self:
+            card.club_next_tier_id = False
+            card.club_progress = 0.0
+            if not card.is_club:
+                continue
+            tiers = card.program_id._club_sorted_tiers()
+            rank = {tier: i for i, (tier, _thr) in enumerate(tiers)}
+            index = rank.get(card.club_tier_id, -1) + 1
+            if index >= len(tiers):
+                card.club_progress = 100.0
+                continue
+            next_tier, threshold = tiers[index]
+            card.club_next_tier_id = next_tier
+            card.club_progress = (
+                min(100.0, 100.0 * card.club_qualifying_value / threshold) if threshold else 100.0
+            )
+
+    def _compute_club_points_expiring(self):
+        today = fields.Date.context_today(self)
+        rows = self.env["loyalty.history"]._read_group(
+            [
+                ("card_id", "in", self.ids),
+                ("remaining_points", ">", 0),
+                ("expiry_date", "!=", False),
+            ],
+            ["card_id", "expiry_date:day"],
+            ["remaining_points:sum"],
+        )
+        soonest = {}
+        for card, expiry, remaining in rows:
+            expiry = fields.Date.to_date(expiry)
+            if expiry > today + relativedelta(days=card.program_id.club_expiry_notice_days):
+                continue
+            first, total = soonest.get(card, (expiry, 0.0))
+            soonest[card] = (min(first, expiry), total + remaining)
+        for card in self:
+            card.club_points_expiring_date, card.club_points_expiring = soonest.get(
+                card, (False, 0.0)
+            )
+
+    @api.model
+    def _read_group_club_tier_id(self, tiers, domain):
+        program_id = self.env.context.get("default_program_id")
+        if program_id:
+            return self.env["loyalty.club.tier"].search([("program_id", "=", program_id)])
+        return tiers
+
+    # ------------------------------------------------------------------
+    # Constraints and CRUD
+    # ------------------------------------------------------------------
+    @api.constrains("points")
+    def _check_club_points(self):
+        for card in self:
+            if card.is_club and float_compare(card.points, 0, precision_digits=2) < 0:
+                raise ValidationError(
+                    _(
+                        "The balance of club card %(card)s cannot go below zero.",
+                        card=card.code,
+                    )
+                )
+
+    @api.constrains("club_tier_id", "program_id")
+    def _check_club_tier_program(self):
+        for card in self:
+            if card.club_tier_id and card.club_tier_id.program_id != card.program_id:
+                raise ValidationError(
+                    _(
+                        "Tier %(tier)s does not belong to the club of card %(card)s.",
+                        tier=card.club_tier_id.name,
+                        card=card.code,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        cards = super().create(vals_list)
+        members = cards.filtered(lambda c: c.is_club and c.partner_id and not c.club_tier_id)
+        by_program = defaultdict(lambda: self.browse())
+        for card in members:
+            by_program[card.program_id] |= card
+        for program, program_cards in by_program.items():
+            tiers = program._club_sorted_tiers()
+            if tiers and tiers[0][1] <= 0:
+                program_cards._club_set_tier(
+                    tiers[0][0], reason="upgrade", note=_("Joined the club")
+                )
+            program_cards.write({"club_next_review_date": program.club_next_review_date})
+        return cards
+
+    def write(self, vals):
+        if "club_tier_id" in vals and not self.env.context.get("loyalty_club_tier_write"):
+            tier = self.env["loyalty.club.tier"].browse(vals.pop("club_tier_id"))
+            res = super().write(vals) if vals else True
+            self.filtered(lambda c: c.club_tier_id != tier)._club_set_tier(tier, reason="manual")
+            return res
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_club_print_card(self):
+        return self.env.ref("loyalty_club.report_loyalty_club_card").report_action(self)
+
+    def action_club_view_ledger(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Points Ledger"),
+            "res_model": "loyalty.history",
+            "view_mode": "list",
+            "views": [(self.env.ref("loyalty_club.loyalty_history_view_list_club").id, "list")],
+            "domain": [("card_id", "=", self.id)],
+        }
+
+    # ------------------------------------------------------------------
+    # Tiers
+    # ------------------------------------------------------------------
+    def _club_set_tier(self, tier, reason, note=False, qualifying=None):
+        """Put all cards in ``tier`` (one write) and log the change."""
+        if not self:
+            return
+        today = fields.Date.context_today(self)
+        self.env["loyalty.club.tier.history"].sudo().create(
+            [
+                {
+                    "card_id": card.id,
+                    "tier_before_id": card.club_tier_id.id,
+                    "tier_after_id": tier.id,
+                    "reason": reason,
+                    "note": note,
+                    "qualifying_value": card.club_qualifying_value
+                    if qualifying is None
+                    else qualifying,
+                    "date": today,
+                }
+                for card in self
+            ]
+        )
+        self.with_context(loyalty_club_tier_write=True).write(
+            {"club_tier_id": tier.id, "club_tier_since": today, "club_downgrade_date": False}
+        )
+        self._club_apply_pricelist()
+
+    def _club_apply_pricelist(self):
+        """Give members the pricelist of their tier (one write per company and pricelist)."""
+        groups = defaultdict(lambda: self.env["res.partner"])
+        for card in self.filtered(lambda c: c.club_tier_id.pricelist_id and c.partner_id):
+            groups[(card.company_id or self.env.company, card.club_tier_id.pricelist_id)] |= (
+                card.partner_id
+            )
+        for (company, pricelist), partners in groups.items():
+            partners.sudo().with_company(company).write(
+                {"property_product_pricelist": pricelist.id}
+            )
+
+    def _club_set_qualifying(self, values):
+        """Store qualifying values (``{card_id: value}``) with one query."""
+        if not values:
+            return
+        self.flush_model(["club_qualifying_value"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE loyalty_card c
+                   SET club_qualifying_value = d.value
+                  FROM unnest(%(ids)s::int[], %(values)s::float8[]) AS d(id, value)
+                 WHERE c.id = d.id
+                """,
+                ids=list(values),
+                values=list(values.values()),
+            )
+        )
+        self.invalidate_model(["club_qualifying_value"])
+
+    def _club_apply_decisions(self, decisions, reason_up, reason_down, next_review=None):
+        """Write decided tier moves: cards, tier history, warnings and mails.
+
+        :param decisions: ``{card_id: {'before', 'final', 'move', 'warn', 'due', 'qualifying'}}``
+        """
+        cards = self.browse(list(decisions))
+        self._club_set_qualifying({cid: d["qualifying"] for cid, d in decisions.items()})
+        moved = defaultdict(lambda: self.browse())
+        due = defaultdict(lambda: self.browse())
+        for card in cards:
+            decision = decisions[card.id]
+            if decision["move"] in ("up", "down"):
+                moved[(decision["final"], decision["move"])] |= card
+            elif card.club_downgrade_date != decision["due"]:
+                due[decision["due"]] |= card
+        for due_date, due_cards in due.items():
+            due_cards.write({"club_downgrade_date": due_date})
+        for (tier_id, move), tier_cards in moved.items():
+            tier = self.env["loyalty.club.tier"].browse(tier_id)
+            tier_cards._club_set_tier(tier, reason=reason_up if move == "up" else reason_down)
+        if next_review:
+            cards.write({"club_next_review_date": next_review})
+        ups = self.browse([cid for cid, d in decisions.items() if d["move"] == "up"])
+        downs = self.browse([cid for cid, d in decisions.items() if d["move"] == "down"])
+        warned = self.browse([cid for cid, d in decisions.items() if d.get("warn")])
+        ups._club_send_mail("club_upgrade")
+        downs._club_send_mail("club_downgrade")
+        warned._club_send_mail("club_downgrade_warning")
+
+    def _club_check_tier_upgrade(self):
+        """Upgrade members as soon as they reach a higher threshold."""
+        cards = self.filtered(lambda c: c.is_club and c.partner_id)
+        for program in cards.program_id:
+            program_cards = cards.filtered(lambda c, p=program: c.program_id == p)
+            moves = program._club_compute_tier_moves(cards=program_cards)
+            rank = program._club_tier_rank()
+            decisions = {
+                card_id: dict(
+                    move,
+                    final=move["after"]
+                    if rank.get(move["after"], -1) > rank.get(move["before"], -1)
+                    else move["before"],
+                    move="up"
+                    if rank.get(move["after"], -1) > rank.get(move["before"], -1)
+                    else "same",
+                    warn=False,
+                    due=self.browse(card_id).club_downgrade_date,
+                )
+                for card_id, move in moves.items()
+            }
+            self._club_apply_decisions(decisions, reason_up="upgrade", reason_down="downgrade")
+
+    # ------------------------------------------------------------------
+    # Mails
+    # ------------------------------------------------------------------
+    def _club_get_mail_template(self, trigger):
+        """The communication of the program for ``trigger``, else the default template."""
+        self.ensure_one()
+        template = self.program_id.communication_plan_ids.filtered(
+            lambda c: c.trigger == trigger
+        ).mail_template_id[:1]
+        return template or self.env.ref(DEFAULT_TEMPLATES[trigger], raise_if_not_found=False)
+
+    def _club_send_mail(self, trigger):
+        """Queue one mail per card with the club's template for ``trigger`` (batched)."""
+        if not self or self.env.context.get("loyalty_no_mail"):
+            return
+        by_template = defaultdict(list)
+        for card in self.filtered(lambda c: c.partner_id.email):
+            template = card._club_get_mail_template(trigger)
+            if template:
+                by_template[template].append(card.id)
+        for template, card_ids in by_template.items():
+            template.sudo().send_mail_batch(
+                card_ids, email_layout_xmlid="mail.mail_notification_light"
+            )
+
+    # ------------------------------------------------------------------
+    # Ledger
+    # ------------------------------------------------------------------
+    def _club_lock(self):
+        """Lock the cards for this transaction, or fail at once if another holds them."""
+        if not self:
+            return
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM loyalty_card WHERE id = ANY(%s) FOR UPDATE NOWAIT",
+                        list(self.ids),
+                    )
+                )
+        except psycopg2.errors.LockNotAvailable:
+            raise UserError(
+                _(
+                    "The points of %(cards)s are being changed by another operation. "
+                    "Please try again in a moment.",
+                    cards=", ".join(self.mapped("code")),
+                )
+            ) from None
+
+    def _club_ledger_balance(self):
+        """``{card_id: points}`` open in the ledger (sum of remaining points)."""
+        batches = self.env["loyalty.history"]._club_open_batches(self.ids)
+        return {card.id: sum(r for _id, r in batches.get(card.id, [])) for card in self}
+
+    def _club_add_points(self, delta_by_card):
+        """Move card balances by ``{card_id: delta}`` in one query (the ledger holds the detail)."""
+        delta_by_card = {cid: d for cid, d in delta_by_card.items() if d}
+        if not delta_by_card:
+            return
+        self.flush_model(["points"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE loyalty_card c
+                   SET points = ROUND((COALESCE(c.points, 0) + d.delta)::numeric, 2)
+                  FROM unnest(%(ids)s::int[], %(deltas)s::float8[]) AS d(id, delta)
+                 WHERE c.id = d.id
+                """,
+                ids=list(delta_by_card),
+                deltas=list(delta_by_card.values()),
+            )
+        )
+        self.invalidate_model(["points"])
+
+    def _club_spend(self, points, description):
+        """Spend points of one club card: lock, consume batches, lower the balance.
+
+        :raise UserError: another operation holds the card, or not enough points
+        """
+        self.ensure_one()
+        if float_compare(points, 0, precision_digits=2) <= 0:
+            raise UserError(_("Points to spend must be positive."))
+        self._club_lock()
+        available = self._club_ledger_balance()[self.id]
+        if float_compare(points, available, precision_digits=2) > 0:
+            raise UserError(
+                _(
+                    "Card %(card)s holds only %(available)s points, %(needed)s are needed.",
+                    card=self.code,
+                    available=round(available, 2),
+                    needed=round(points, 2),
+                )
+            )
+        line = self.env["loyalty.history"].create(
+            {"card_id": self.id, "description": description, "used": points, "move_type": "spend"}
+        )
+        self._club_add_points({self.id: -points})
+        return line
+
+    @api.model
+    def _club_commit_if_cron(self):
+        """Commit a finished cron batch, so a long run keeps its progress (never in tests)."""
+        if not modules.module.current_test:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _cron_club_points_expiry(self, batch_size=500):
+        """Mail members whose points expire soon, then expire batches past their date."""
+        self._club_notify_expiring()
+        today = fields.Date.context_today(self)
+        History = self.env["loyalty.history"]
+        History.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT card_id FROM loyalty_history
+                 WHERE is_club AND remaining_points > 0 AND expiry_date < %s
+                 ORDER BY card_id
+                """,
+                today,
+            )
+        )
+        card_ids = [row[0] for row in self.env.cr.fetchall()]
+        done = 0
+        for batch in split_every(batch_size, card_ids):
+            self.browse(batch)._club_expire_points(today)
+            done += len(batch)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(card_ids) - done)
+            self._club_commit_if_cron()
+
+    def _club_expire_points(self, today):
+        """Expire the batches of these cards past their date: a constant number of queries."""
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT h.id, h.card_id, h.remaining_points
+                  FROM loyalty_history h
+                  JOIN loyalty_card c ON c.id = h.card_id
+                 WHERE h.card_id = ANY(%(ids)s) AND h.remaining_points > 0
+                   AND h.expiry_date < %(today)s
+                   FOR UPDATE OF c SKIP LOCKED
+                """,
+                ids=list(self.ids),
+                today=today,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return
+        History = self.env["loyalty.history"].with_context(loyalty_club_no_ledger=True)
+        description = self.env._("Points expired")
+        History.create(
+            [
+                {
+                    "card_id": card_id,
+                    "description": description,
+                    "used": remaining,
+                    "move_type": "expire",
+                    "origin_id": line_id,
+                }
+                for line_id, card_id, remaining in rows
+            ]
+        )
+        History._club_set_remaining(dict.fromkeys([row[0] for row in rows], 0.0))
+        delta = defaultdict(float)
+        for _line_id, card_id, remaining in rows:
+            delta[card_id] -= remaining
+        self._club_add_points(delta)
+
+    @api.model
+    def _club_notify_expiring(self):
+        """Mail each member once about batches expiring within the club's notice days."""
+        today = fields.Date.context_today(self)
+        History = self.env["loyalty.history"]
+        History.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT h.id, h.card_id
+                  FROM loyalty_history h
+                  JOIN loyalty_card c ON c.id = h.card_id
+                  JOIN loyalty_program p ON p.id = c.program_id
+                 WHERE h.is_club AND h.remaining_points > 0
+                   AND NOT COALESCE(h.expiry_notified, FALSE)
+                   AND h.expiry_date >= %(today)s
+                   AND h.expiry_date <= %(today)s + COALESCE(p.club_expiry_notice_days, 0)
+                   AND c.partner_id IS NOT NULL
+                """,
+                today=today,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return
+        self.browse({card_id for _id, card_id in rows})._club_send_mail("club_points_expiring")
+        History.browse([line_id for line_id, _card in rows]).with_context(
+            loyalty_club_no_ledger=True
+        ).write({"expiry_notified": True})

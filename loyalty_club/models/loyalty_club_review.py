@@ -1,0 +1,102 @@
+from odoo import api, fields, models
+
+MOVES = [("up", "Up"), ("down", "Down"), ("same", "Same")]
+
+
+class LoyaltyClubReview(models.Model):
+    _name = "loyalty.club.review"
+    _description = "Club Review"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    program_id = fields.Many2one(
+        "loyalty.program",
+        string="Club",
+        required=True,
+        ondelete="cascade",
+        domain=[("is_club", "=", True)],
+        index=True,
+    )
+    company_id = fields.Many2one(related="program_id.company_id", store=True)
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    state = fields.Selection(
+        [("draft", "Draft"), ("done", "Done")], default="draft", required=True, tracking=True
+    )
+    line_ids = fields.One2many("loyalty.club.review.line", "review_id", string="Members")
+    count_up = fields.Integer(string="Moved Up", compute="_compute_counts", store=True)
+    count_down = fields.Integer(string="Moved Down", compute="_compute_counts", store=True)
+    count_same = fields.Integer(string="Unchanged", compute="_compute_counts", store=True)
+    count_warned = fields.Integer(string="Warned", compute="_compute_counts", store=True)
+
+    @api.depends("program_id.name", "date")
+    def _compute_name(self):
+        for review in self:
+            review.name = f"{review.program_id.name or ''} {review.date or ''}".strip()
+
+    @api.depends("line_ids.move", "line_ids.warned")
+    def _compute_counts(self):
+        data = {
+            (review.id, move): count
+            for review, move, count in self.env["loyalty.club.review.line"]._read_group(
+                [("review_id", "in", self.ids)], ["review_id", "move"], ["__count"]
+            )
+        }
+        warned = dict(
+            self.env["loyalty.club.review.line"]._read_group(
+                [("review_id", "in", self.ids), ("warned", "=", True)], ["review_id"], ["__count"]
+            )
+        )
+        for review in self:
+            review.count_up = data.get((review.id, "up"), 0)
+            review.count_down = data.get((review.id, "down"), 0)
+            review.count_same = data.get((review.id, "same"), 0)
+            review.count_warned = warned.get(review, 0)
+
+    @api.model
+    def _prepare_review_line_values(self, card, move_info):
+        """Values of one review line (without ``review_id``).
+
+        :param card: the member's ``loyalty.card``
+        :param move_info: dict with ``before``, ``after`` (tier ids), ``qualifying`` and,
+            for a real review, ``final``, ``move`` and ``warn``
+        Override to snapshot more about the member (scores...).
+        """
+        final = move_info.get("final", move_info["after"])
+        move = move_info.get("move")
+        if not move:
+            rank = card.program_id._club_tier_rank()
+            before = rank.get(move_info["before"], -1)
+            after = rank.get(final, -1)
+            move = "up" if after > before else "down" if after < before else "same"
+        return {
+            "card_id": card.id,
+            "partner_id": card.partner_id.id,
+            "tier_before_id": move_info["before"],
+            "tier_after_id": final,
+            "qualifying_value": move_info["qualifying"],
+            "move": move,
+            "warned": bool(move_info.get("warn")),
+        }
+
+
+class LoyaltyClubReviewLine(models.Model):
+    _name = "loyalty.club.review.line"
+    _description = "Club Review Line"
+    _order = "review_id, move, id"
+
+    review_id = fields.Many2one(
+        "loyalty.club.review", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="review_id.company_id", store=True)
+    program_id = fields.Many2one(related="review_id.program_id", store=True, string="Club")
+    date = fields.Date(related="review_id.date", store=True)
+    card_id = fields.Many2one(
+        "loyalty.card", string="Member Card", required=True, ondelete="cascade"
+    )
+    partner_id = fields.Many2one("res.partner", string="Member")
+    tier_before_id = fields.Many2one("loyalty.club.tier", string="Tier Before", ondelete="set null")
+    tier_after_id = fields.Many2one("loyalty.club.tier", string="Tier After", ondelete="set null")
+    qualifying_value = fields.Float(string="Qualifying Value")
+    move = fields.Selection(MOVES, required=True, default="same")
+    warned = fields.Boolean(help="The member was warned of a coming downgrade.")

@@ -1,0 +1,49 @@
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common_club import ClubCommon
+
+
+@tagged("post_install", "-at_install")
+class TestClubPortal(ClubCommon, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_club()
+        cls.member_user = new_test_user(cls.env, login="club_member", groups="base.group_portal")
+        cls.member_card = cls._make_member(cls.member_user.partner_id, tier=cls.gold)
+        cls.other_user = new_test_user(cls.env, login="club_other", groups="base.group_portal")
+        cls.other_card = cls._make_member(cls.other_user.partner_id, tier=cls.platinum)
+
+    def test_member_reads_own_card(self):
+        self._issue(self.member_card, 42)
+        self.authenticate("club_member", "club_member")
+        response = self.url_open("/my/club")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.member_card.code, response.text)
+        self.assertIn("Gold", response.text)
+        self.assertIn(f"/report/barcode/Code128/{self.member_card.code}", response.text)
+        self.assertNotIn(self.other_card.code, response.text)
+        response = self.url_open(f"/my/club/{self.member_card.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.member_card.code, response.text)
+
+    def test_other_members_card_not_found(self):
+        self.authenticate("club_member", "club_member")
+        response = self.url_open(f"/my/club/{self.other_card.id}")
+        self.assertIn(response.status_code, (403, 404))
+        self.assertNotIn(self.other_card.code, response.text)
+
+    def test_anonymous_redirected_to_login(self):
+        response = self.url_open("/my/club", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("/web/login", response.headers.get("Location", ""))
+
+    def test_member_card_report_renders(self):
+        html, _fmt = self.env["ir.actions.report"]._render_qweb_html(
+            "loyalty_club.report_loyalty_club_card", self.member_card.ids
+        )
+        html = html.decode()
+        self.assertIn(self.member_card.code, html)
+        self.assertIn("Gold", html)
+        self.assertIn(f"Barcode {self.member_card.code}", html)
+        self.assertIn("data:image/png;base64", html)
