@@ -1,8 +1,9 @@
 import datetime
 import re
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, modules
 from odoo.exceptions import ValidationError
+from odoo.tools import split_every
 from odoo.tools.misc import format_date
 
 # "--03-14" (ISO 8601 / vCard without year), "14/03", "14.03", "3-14", "14 03"
@@ -181,10 +182,20 @@ class TouchPlanKeyDate(models.Model):
         return result
 
     @api.model
-    def _cron_update_next_date(self):
-        """Move the next occurrence of key dates that have passed to the next year."""
+    def _cron_update_next_date(self, batch_size=1000):
+        """Move the next occurrence of key dates that have passed to the next year.
+
+        Expiry dates that have passed get no next occurrence.
+        """
         today = fields.Date.context_today(self)
-        passed = self.search([("next_date", "<", today)])
-        self.env.add_to_compute(self._fields["next_date"], passed)
-        passed._recompute_recordset(["next_date"])
+        passed_ids = self.search([("next_date", "<", today)]).ids
+        done = 0
+        for batch_ids in split_every(batch_size, passed_ids):
+            batch = self.browse(batch_ids)
+            self.env.add_to_compute(self._fields["next_date"], batch)
+            batch._recompute_recordset(["next_date"])
+            done += len(batch)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(passed_ids) - done)
+            if not modules.module.current_test:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         return True

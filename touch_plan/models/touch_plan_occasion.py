@@ -264,7 +264,13 @@ class TouchPlanOccasion(models.Model):
             )
             create_vals.append(vals)
         occasions = Occasion.browse(occasion.id for occasion in existing.values())
-        occasions |= Occasion.create(create_vals)
+        new_occasions = Occasion.create(create_vals)
+        occasions |= new_occasions
+        if new_occasions:
+            translations = self._get_library_translations(country, years)
+            for occasion in new_occasions:
+                if translations.get(occasion.holiday_name):
+                    occasion.update_field_translations("name", translations[occasion.holiday_name])
         self._fill_occasion_dates(
             occasions.filtered(lambda o: o.date_kind == "per_year"), wanted, years
         )
@@ -317,38 +323,13 @@ class TouchPlanOccasion(models.Model):
 
         :return: ``{name: {year: [(date, estimated), ...]}}``
         """
-        code = country.code
-        supported = holidays.list_supported_countries()
-        if not code or code not in supported:
-            raise UserError(
-                _(
-                    "The holidays library has no calendar for %(country)s: "
-                    "add its occasions by hand.",
-                    country=country.name,
-                )
-            )
-        localized = holidays.list_localized_countries().get(code, [])
-        language = "en_US" if "en_US" in localized else None
-        calendar_days = holidays.country_holidays(code, years=years, language=language)
-        entries = []
-        for day in sorted(calendar_days):
-            for raw_name in calendar_days.get_list(day):
-                name, estimated, observed = self._split_holiday_name(raw_name)
-                if not observed and name:
-                    entries.append((name, day, estimated))
-        names = {name for name, _day, _estimated in entries}
-
-        def base_name(name):
-            if name.endswith(HOLIDAY_SUFFIX):
-                stem = name[: -len(HOLIDAY_SUFFIX)].strip()
-                if stem in names or len(stem.split()) > 1:
-                    return stem
-            return name
-
+        entries = self._get_library_entries(country, years)
+        names = {entry["name"] for entry in entries}
         grouped = defaultdict(lambda: defaultdict(dict))  # base -> year -> {date: (exact, est)}
-        for name, day, estimated in entries:
-            base = base_name(name)
-            grouped[base][day.year][day] = (name == base, estimated)
+        for entry in entries:
+            base = self._get_holiday_base_name(entry["name"], names)
+            day = entry["date"]
+            grouped[base][day.year][day] = (entry["name"] == base, entry["estimated"])
         result = {}
         for base, by_year in grouped.items():
             result[base] = {}
@@ -363,10 +344,101 @@ class TouchPlanOccasion(models.Model):
         return result
 
     @api.model
+    def _get_library_translations(self, country, years):
+        """Return the library's names of the holidays in the installed languages it knows.
+
+        :return: ``{name: {lang_code: translated name}}`` (e.g. Eid al-Fitr in
+            Arabic, Nowruz in Persian)
+        """
+        localized = holidays.list_localized_countries().get(country.code, [])
+        languages = {}
+        for lang_code, _lang_name in self.env["res.lang"].get_installed():
+            if lang_code == "en_US":
+                continue
+            if lang_code in localized:
+                languages[lang_code] = lang_code
+            elif lang_code.split("_")[0] in localized:
+                languages[lang_code] = lang_code.split("_")[0]
+        if not languages:
+            return {}
+        english = self._get_library_entries(country, years)
+        names = {entry["name"] for entry in english}
+        result = defaultdict(dict)
+        for lang_code, library_language in languages.items():
+            local = holidays.country_holidays(country.code, years=years, language=library_language)
+            # the name of the day named exactly like the occasion first; only
+            # days of one holiday tell which name is which
+            for entry in sorted(english, key=lambda e: (not e["exact"], e["date"])):
+                base = self._get_holiday_base_name(entry["name"], names)
+                local_names = local.get_list(entry["date"])
+                if lang_code in result[base] or not entry["alone"] or len(local_names) != 1:
+                    continue
+                translated = local_names[0].strip()
+                for _qualifier in range(entry["qualifiers"]):
+                    translated = QUALIFIER_RE.sub("", translated, count=1)
+                if translated:
+                    result[base][lang_code] = translated
+        return dict(result)
+
+    @api.model
+    def _get_library_entries(self, country, years):
+        """Return the holidays the library lists, observed days left out.
+
+        :return: list of dicts with ``name`` (qualifiers removed), ``date``,
+            ``estimated``, ``index`` (position among the names of that day),
+            ``alone`` (the only holiday of that day), ``qualifiers`` (how many
+            were removed) and ``exact`` (whether the name is not an "X Holiday"
+            day off)
+        """
+        code = country.code
+        if not code or code not in holidays.list_supported_countries():
+            raise UserError(
+                _(
+                    "The holidays library has no calendar for %(country)s: "
+                    "add its occasions by hand.",
+                    country=country.name,
+                )
+            )
+        localized = holidays.list_localized_countries().get(code, [])
+        language = "en_US" if "en_US" in localized else None
+        calendar_days = holidays.country_holidays(code, years=years, language=language)
+        entries = []
+        for day in sorted(calendar_days):
+            for index, raw_name in enumerate(calendar_days.get_list(day)):
+                name, estimated, observed, qualifiers = self._split_holiday_name(raw_name)
+                if not observed and name:
+                    entries.append(
+                        {
+                            "name": name,
+                            "date": day,
+                            "estimated": estimated,
+                            "index": index,
+                            "qualifiers": qualifiers,
+                            "alone": len(calendar_days.get_list(day)) == 1,
+                            "exact": not name.endswith(HOLIDAY_SUFFIX),
+                        }
+                    )
+        return entries
+
+    @api.model
+    def _get_holiday_base_name(self, name, names):
+        """ "Eid al-Fitr Holiday" -> "Eid al-Fitr" (but "Public Holiday" stays)."""
+        if name.endswith(HOLIDAY_SUFFIX):
+            stem = name[: -len(HOLIDAY_SUFFIX)].strip()
+            if stem in names or len(stem.split()) > 1:
+                return stem
+        return name
+
+    @api.model
     def _split_holiday_name(self, raw_name):
-        """Return ``(name, estimated, observed)`` from a holidays library name."""
+        """Return ``(name, estimated, observed, qualifiers)`` from a library name.
+
+        ``qualifiers`` counts the trailing "(estimated)", "(observed)" groups
+        removed from the English name.
+        """
         name = raw_name.strip()
         estimated = observed = False
+        qualifiers = 0
         while True:
             match = QUALIFIER_RE.search(name)
             if not match:
@@ -377,4 +449,5 @@ class TouchPlanOccasion(models.Model):
             estimated = estimated or "estimated" in words
             observed = observed or "observed" in words
             name = name[: match.start()].strip()
-        return name, estimated, observed
+            qualifiers += 1
+        return name, estimated, observed, qualifiers

@@ -140,6 +140,24 @@ class TestKeyDate(TransactionCase):
             self.assertEqual(self.leap_birthday.next_date, D(2028, 2, 29))
             self.assertFalse(self.passport_expiry.next_date, "a passed expiry does not come back")
 
+    def test_cron_moves_passed_dates_in_batches(self):
+        partners = self.env["res.partner"].create([{"name": f"Client {i}"} for i in range(5)])
+        with freeze_time("2027-01-01"):
+            key_dates = self.KeyDate.create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "type_id": self.birthday.id,
+                        "date": f"1980-01-0{i + 2}",
+                    }
+                    for i, partner in enumerate(partners)
+                ]
+            )
+        self.assertEqual(key_dates[0].next_date, D(2027, 1, 2))
+        with freeze_time("2027-02-01"):
+            self.KeyDate._cron_update_next_date(batch_size=2)
+        self.assertEqual(key_dates.mapped("next_date"), [D(2028, 1, day) for day in range(2, 7)])
+
     # ------------------------------------------------------------------
     # Bad input
     # ------------------------------------------------------------------

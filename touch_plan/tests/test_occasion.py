@@ -144,6 +144,26 @@ class TestOccasion(TransactionCase):
         self.assertEqual(dates, expected)
         self.assertEqual(dates, [D(2026, 3, 21), D(2027, 3, 21), D(2028, 3, 20)])
 
+    def test_fill_names_in_arabic_and_persian(self):
+        self.env["res.lang"]._activate_lang("ar_001")
+        self.env["res.lang"]._activate_lang("fa_IR")
+        eid_fitr = self._fill(self.emirates).filtered(lambda o: o.holiday_name == "Eid al-Fitr")
+        self.assertEqual(eid_fitr.name, "Eid al-Fitr")
+        self.assertEqual(eid_fitr.with_context(lang="ar_001").name, "عيد الفطر")
+        occasions = self._fill(self.iran)
+        nowruz = occasions.filtered(lambda o: o.holiday_name == "Nowruz")
+        self.assertEqual(nowruz.with_context(lang="fa_IR").name, "جشن نوروز")
+        mab_ath = occasions.filtered(lambda o: o.holiday_name == "Isra' and Mi'raj")
+        self.assertEqual(
+            mab_ath.with_context(lang="fa_IR").name,
+            "مبعث رسول اکرم (ص)",
+            "the '(estimated)' of the name is removed, not the parentheses of the name",
+        )
+        # a name corrected by hand is not overwritten by a refill
+        nowruz.with_context(lang="fa_IR").name = "نوروز"
+        self._fill(self.iran)
+        self.assertEqual(nowruz.with_context(lang="fa_IR").name, "نوروز")
+
     def test_refill_is_idempotent_and_keeps_hand_edits(self):
         occasions = self._fill(self.saudi_arabia)
         eid_fitr = occasions.filtered(lambda o: o.holiday_name == "Eid al-Fitr")
