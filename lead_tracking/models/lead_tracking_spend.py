@@ -20,6 +20,7 @@ class LeadTrackingSpend(models.Model):
         CHANNELS,
         compute="_compute_channel",
         store=True,
+        precompute=True,
         readonly=False,
         required=True,
         help="Channel the spend is charged to in the cost report; defaults to "

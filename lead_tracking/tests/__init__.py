@@ -1,3 +1,4 @@
 from . import test_install
 from . import test_attribution
 from . import test_speed_to_lead
+from . import test_reports

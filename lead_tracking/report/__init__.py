@@ -1,0 +1,2 @@
+from . import lead_tracking_funnel_report
+from . import lead_tracking_cost_report

@@ -1,0 +1,1 @@
+from . import lead_tracking_report_export
