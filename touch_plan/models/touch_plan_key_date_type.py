@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class TouchPlanKeyDateType(models.Model):
@@ -24,6 +25,28 @@ class TouchPlanKeyDateType(models.Model):
     _sql_constraints = [
         ("code_uniq", "unique (code)", "Another key date type already has this code."),
     ]
+
+    @api.constrains("yearly")
+    def _check_yearly_once_per_partner(self):
+        yearly = self.filtered("yearly")
+        if not yearly:
+            return
+        duplicates = self.env["touch.plan.key.date"]._read_group(
+            [("type_id", "in", yearly.ids)],
+            ["partner_id", "type_id"],
+            having=[("__count", ">", 1)],
+            limit=1,
+        )
+        if duplicates:
+            partner, date_type = duplicates[0]
+            raise ValidationError(
+                _(
+                    "%(type)s cannot become yearly: %(partner)s has several of them. "
+                    "Keep one per contact first.",
+                    type=date_type.name,
+                    partner=partner.display_name,
+                )
+            )
 
     def _compute_key_date_count(self):
         counts = dict(

@@ -220,6 +220,69 @@ class TestKeyDate(TransactionCase):
         imported = self.KeyDate.browse(result["ids"])
         self.assertEqual(imported.mapped("date"), [D(1975, 8, 21), D(2029, 1, 31)])
 
+    def test_import_contacts_with_their_birthdays(self):
+        """The contact import is where key dates are typed as text."""
+        fields = ["name", "key_date_ids/type_id/id", "key_date_ids/date"]
+        rows = [
+            ["Amira", "touch_plan.key_date_type_birthday", "1990-04-02"],
+            ["Dariush", "touch_plan.key_date_type_birthday", "21/03"],
+        ]
+        with mute_logger("odoo.sql_db"):
+            result = self.env["res.partner"].load(fields, rows)
+        self.assertFalse(result["ids"])
+        self.assertTrue(
+            any(
+                "The key date 21/03 has no year" in message["message"]
+                and message["rows"] == {"from": 1, "to": 1}
+                for message in result["messages"]
+            ),
+            result["messages"],
+        )
+        result = self.env["res.partner"].load(fields, rows[:1])
+        amira = self.env["res.partner"].browse(result["ids"])
+        self.assertEqual(amira.key_date_ids.date, D(1990, 4, 2))
+
+    def test_type_cannot_become_yearly_with_duplicates(self):
+        self.KeyDate.create(
+            {"partner_id": self.traveller.id, "type_id": self.passport.id, "date": "2031-01-31"}
+        )
+        with self.assertRaisesRegex(ValidationError, "Passport Expiry cannot become yearly"):
+            self.passport.yearly = True
+        self.contract.yearly = True  # nobody has two contracts
+
+    def test_feb29_policy_window_edges(self):
+        self.company.touch_plan_feb29_policy = "mar1"
+        result = self._occurrences(self.leap_client, self.birthday, D(2027, 1, 1), D(2027, 2, 28))
+        self.assertEqual(result[self.leap_client.id], [])
+        result = self._occurrences(self.leap_client, self.birthday, D(2027, 3, 1), D(2027, 3, 1))
+        self.assertEqual(result[self.leap_client.id], [(self.birthday.id, D(2027, 3, 1))])
+        self.assertEqual(
+            self._occurrences(self.leap_client, self.birthday, D(2027, 3, 2), D(2027, 3, 1)),
+            {self.leap_client.id: []},
+            "an empty window has no dates",
+        )
+
+    def test_multi_company(self):
+        other_company = self.env["res.company"].create({"name": "Other Agency"})
+        their_client = self.env["res.partner"].create(
+            {"name": "Their Client", "company_id": other_company.id}
+        )
+        theirs = self.KeyDate.create(
+            {"partner_id": their_client.id, "type_id": self.birthday.id, "date": "1979-10-10"}
+        )
+        self.assertEqual(theirs.company_id, other_company)
+        user = new_test_user(
+            self.env,
+            login="tp_kd_company_user",
+            groups="touch_plan.touch_plan_group_user",
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
+        )
+        visible = self.KeyDate.with_user(user).search(
+            [("id", "in", (theirs | self.leap_birthday).ids)]
+        )
+        self.assertEqual(visible, self.leap_birthday)
+
     def test_unique_type_code(self):
         with (
             mute_logger("odoo.sql_db"),

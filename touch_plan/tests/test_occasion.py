@@ -84,6 +84,31 @@ class TestOccasion(TransactionCase):
         with self.assertRaisesRegex(ValidationError, "February 30 does not exist"):
             occasion.write({"month": "2", "day": 30})
 
+    def test_get_dates_mixed_and_empty(self):
+        fixed = self.Occasion.create(
+            {"name": "Flag Day", "date_kind": "fixed", "month": "3", "day": 11}
+        )
+        moving = self.Occasion.create({"name": "Teachers' Day", "date_kind": "per_year"})
+        unknown_year = self.Occasion.create({"name": "Not Announced", "date_kind": "per_year"})
+        moving.date_ids = [(0, 0, {"date": D(2027, 5, 2)}), (0, 0, {"date": D(2028, 4, 20)})]
+        occasions = fixed | moving | unknown_year
+        self.assertEqual(
+            occasions._get_dates(D(2027, 1, 1), D(2027, 12, 31)),
+            {fixed.id: [D(2027, 3, 11)], moving.id: [D(2027, 5, 2)], unknown_year.id: []},
+        )
+        self.assertEqual(
+            occasions._get_dates(D(2027, 12, 31), D(2027, 1, 1)),
+            {fixed.id: [], moving.id: [], unknown_year.id: []},
+        )
+        self.assertEqual(self.Occasion._get_dates(D(2027, 1, 1), D(2027, 12, 31)), {})
+
+    def test_fill_wizard_defaults(self):
+        self.company.country_id = self.iran
+        wizard = Form(self.env["touch.plan.occasion.fill"])
+        today = datetime.date.today()
+        self.assertEqual(wizard.country_id, self.iran)
+        self.assertEqual((wizard.year_from, wizard.year_to), (today.year, today.year + 2))
+
     def test_next_date(self):
         occasion = self.Occasion.create(
             {"name": "Flag Day", "date_kind": "fixed", "month": "3", "day": 11}
