@@ -66,6 +66,31 @@ class TestOccasion(TransactionCase):
         self.company.touch_plan_feb29_policy = "mar1"
         self.assertEqual(leap_day._get_dates(*window)[leap_day.id], [D(2027, 3, 1), D(2028, 2, 29)])
 
+    def test_fixed_occasion_follows_its_company_policy(self):
+        leap_agency = self.env["res.company"].create(
+            {"name": "Leap Agency", "touch_plan_feb29_policy": "mar1"}
+        )
+        theirs, shared = self.Occasion.create(
+            [
+                {
+                    "name": "Leap Day",
+                    "date_kind": "fixed",
+                    "month": "2",
+                    "day": 29,
+                    "company_id": leap_agency.id,
+                },
+                {
+                    "name": "Leap Day",
+                    "date_kind": "fixed",
+                    "month": "2",
+                    "day": 29,
+                    "company_id": False,
+                },
+            ]
+        )
+        dates = (theirs | shared)._get_dates(D(2027, 1, 1), D(2027, 12, 31))
+        self.assertEqual(dates, {theirs.id: [D(2027, 3, 1)], shared.id: [D(2027, 2, 28)]})
+
     def test_fixed_occasion_bad_days(self):
         with self.assertRaisesRegex(ValidationError, "February 30 does not exist"):
             self.Occasion.create({"name": "Nope", "date_kind": "fixed", "month": "2", "day": 30})
@@ -314,3 +339,7 @@ class TestOccasion(TransactionCase):
         )
         visible = self.Occasion.with_user(user).search([("id", "in", (theirs | shared).ids)])
         self.assertEqual(visible, shared)
+        theirs.date_kind = "per_year"
+        theirs.date_ids = [(0, 0, {"date": D(2027, 3, 11)})]
+        OccasionDate = self.env["touch.plan.occasion.date"].with_user(user)
+        self.assertFalse(OccasionDate.search([("occasion_id", "=", theirs.id)]))
