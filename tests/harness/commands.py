@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from .odoo_env import (
     env,
     find_odoo,
     odoo_command,
+    odoo_python,
     say,
 )
 
@@ -106,9 +108,30 @@ def _prepare():
     return info, pg
 
 
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def check_browser_tests():
+    """Odoo skips its browser tours, and counts them as passed, without these two."""
+    probe = subprocess.run(
+        [odoo_python(), "-c", "import websocket"], capture_output=True, text=True, check=False
+    )
+    if probe.returncode:
+        raise Missing(
+            f"the websocket-client package is not importable by {odoo_python()!r}, so Odoo "
+            "would skip the browser tests; install it with `pip install -r tests/requirements.txt`"
+        )
+    if not any(shutil.which(name) for name in BROWSERS):
+        raise Missing(
+            "no Chromium or Chrome binary is on the PATH, so Odoo would skip the browser "
+            "tests; install Debian's chromium (`apt-get install chromium`, as .ci/run does)"
+        )
+
+
 def test(args):
     try:
         info, pg = _prepare()
+        check_browser_tests()
     except Missing as missing:
         return str(missing)
     addons = [a for a in args.addons.split(",") if a] or list(PRODUCT_ADDONS + SCENARIO_ADDONS)
