@@ -167,7 +167,9 @@ def test(args):
     failed, errors, total = watch.report or (0, 0, 0)
     verdict = []
     if watch.report is None:
-        verdict.append("Odoo did not report a test run (see the log above)")
+        with open(logpath) as logfile:
+            tail = logfile.readlines()[-15:]
+        verdict.append("Odoo did not report a test run; the log ends with:\n" + "".join(tail))
     if total == 0:
         verdict.append("no test ran")
     if watch.skipped:
