@@ -175,11 +175,11 @@ class LoyaltyCard(models.Model):
     # ------------------------------------------------------------------
     # Tiers
     # ------------------------------------------------------------------
-    def _club_set_tier(self, tier, reason, note=False, qualifying=None):
+    def _club_set_tier(self, tier, reason, note=False, review=None):
         """Put all cards in ``tier`` (one write) and log the change."""
         if not self:
             return
-        today = fields.Date.context_today(self)
+        today = review.date if review else fields.Date.context_today(self)
         self.env["loyalty.club.tier.history"].sudo().create(
             [
                 {
@@ -188,9 +188,8 @@ class LoyaltyCard(models.Model):
                     "tier_after_id": tier.id,
                     "reason": reason,
                     "note": note,
-                    "qualifying_value": card.club_qualifying_value
-                    if qualifying is None
-                    else qualifying,
+                    "qualifying_value": card.club_qualifying_value,
+                    "review_id": review.id if review else False,
                     "date": today,
                 }
                 for card in self
@@ -232,7 +231,9 @@ class LoyaltyCard(models.Model):
         )
         self.invalidate_model(["club_qualifying_value"])
 
-    def _club_apply_decisions(self, decisions, reason_up, reason_down, next_review=None):
+    def _club_apply_decisions(
+        self, decisions, reason_up, reason_down, next_review=None, review=None
+    ):
         """Write decided tier moves: cards, tier history, warnings and mails.
 
         :param decisions: ``{card_id: {'before', 'final', 'move', 'warn', 'due', 'qualifying'}}``
@@ -251,7 +252,9 @@ class LoyaltyCard(models.Model):
             due_cards.write({"club_downgrade_date": due_date})
         for (tier_id, move), tier_cards in moved.items():
             tier = self.env["loyalty.club.tier"].browse(tier_id)
-            tier_cards._club_set_tier(tier, reason=reason_up if move == "up" else reason_down)
+            tier_cards._club_set_tier(
+                tier, reason=reason_up if move == "up" else reason_down, review=review
+            )
         if next_review:
             cards.write({"club_next_review_date": next_review})
         ups = self.browse([cid for cid, d in decisions.items() if d["move"] == "up"])

@@ -357,9 +357,6 @@ class LoyaltyProgram(models.Model):
         decisions = self._club_apply_policy(moves, on_date)
         cards = self.env["loyalty.card"].browse(list(decisions))
         next_review = on_date + relativedelta(months=int(self.club_review_interval))
-        self.env["loyalty.card"]._club_apply_decisions(
-            decisions, reason_up="review", reason_down="downgrade", next_review=next_review
-        )
         review = self.env["loyalty.club.review"].create(
             {
                 "program_id": self.id,
@@ -374,6 +371,13 @@ class LoyaltyProgram(models.Model):
                     for card in cards
                 ],
             }
+        )
+        self.env["loyalty.card"]._club_apply_decisions(
+            decisions,
+            reason_up="review",
+            reason_down="downgrade",
+            next_review=next_review,
+            review=review,
         )
         self.club_next_review_date = next_review
         return review

@@ -146,6 +146,25 @@ class TestClubLedger(ClubCommon, TransactionCase):
         self.assertEqual(self.card.points, 0.0, "only what is left can be taken back")
         self.assertLedgerBalanced(self.card)
 
+    def test_order_spending_points_consumes_ledger_and_cancel_restores(self):
+        soon = self._issue(self.card, 600, fields.Date.today() + timedelta(days=5))
+        late = self._issue(self.card, 600, fields.Date.today() + timedelta(days=50))
+        self.assertEqual(self.card.club_tier_id, self.platinum)
+        order = self._order(qty=1)
+        reward = self.program.reward_ids
+        order._apply_program_reward(reward, self.card)
+        order.action_confirm()
+        # earned 10 x 3 (Platinum), spent 1000 on the reward: soonest batch first
+        self.assertEqual(self.card.points, 230.0)
+        self.assertEqual(soon.remaining_points, 0.0)
+        self.assertEqual(late.remaining_points, 200.0)
+        self.assertLedgerBalanced(self.card)
+        order._action_cancel()
+        self.assertEqual(
+            self.card.points, 1200.0, "earned points taken back, spent points given back"
+        )
+        self.assertLedgerBalanced(self.card)
+
     def test_balance_wizard_adjustment(self):
         wizard = Form(
             self.env["loyalty.card.update.balance"].with_context(default_card_id=self.card.id)

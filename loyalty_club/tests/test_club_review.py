@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -69,6 +69,7 @@ class TestClubReview(ClubCommon, TransactionCase):
         )
         history = self.rising.club_tier_history_ids.filtered(lambda h: h.reason == "review")
         self.assertEqual(history.tier_after_id, self.platinum)
+        self.assertEqual(history.review_id, review)
         subjects = (
             self.env["mail.mail"]
             .search([("model", "=", "loyalty.card"), ("res_id", "=", self.falling.id)])
@@ -86,6 +87,12 @@ class TestClubReview(ClubCommon, TransactionCase):
         self.assertEqual(self.falling.club_tier_id, self.gold)
         self.assertFalse(self.falling.club_downgrade_date)
         self.assertEqual(review.count_down, 1)
+        subjects = (
+            self.env["mail.mail"]
+            .search([("model", "=", "loyalty.card"), ("res_id", "=", self.falling.id)])
+            .mapped("subject")
+        )
+        self.assertIn("Your club tier is now Gold", subjects)
         history = self.falling.club_tier_history_ids.filtered(lambda h: h.reason == "downgrade")
         self.assertEqual(
             (history.tier_before_id, history.tier_after_id), (self.platinum, self.gold)
@@ -176,3 +183,15 @@ class TestClubReview(ClubCommon, TransactionCase):
             counts.append(self.env.cr.sql_log_count - start)
             self.assertEqual(cards.club_tier_id, tiers[1])
         self.assertEqual(counts[0], counts[1], "3 and 9 members are reviewed with the same queries")
+
+    def test_evaluation_windows(self):
+        on_date = date(2026, 8, 15)
+        since = date(2020, 10, 1)
+        self.assertEqual(self.program._club_window_start(since, on_date), date(2025, 8, 15))
+        self.program.club_window = "calendar_year"
+        self.assertEqual(self.program._club_window_start(since, on_date), date(2026, 1, 1))
+        self.program.club_window = "anniversary"
+        self.assertEqual(self.program._club_window_start(since, on_date), date(2025, 10, 1))
+        self.assertEqual(
+            self.program._club_window_start(since, date(2026, 10, 1)), date(2026, 10, 1)
+        )
