@@ -1,1 +1,3 @@
 from . import touch_plan_occasion_fill
+from . import touch_plan_enroll_wizard
+from . import base_partner_merge

@@ -1,0 +1,190 @@
+import datetime
+
+from odoo import _, api, fields, models
+
+
+class ResPartner(models.Model):
+    _name = "res.partner"
+    _inherit = ["res.partner", "touch.plan.mixin"]
+
+    touch_plan_email_opt_out = fields.Boolean(
+        string="No Touch Plan Emails",
+        help="The contact asked not to receive the emails of touch plans; "
+        "their email touches are skipped.",
+    )
+    # referrals
+    referred_by_id = fields.Many2one(
+        "res.partner",
+        string="Referred By",
+        index="btree_not_null",
+        tracking=True,
+        help="Client who referred this contact to you.",
+    )
+    referral_ids = fields.One2many("res.partner", "referred_by_id", string="Referrals")
+    referral_count = fields.Integer(compute="_compute_referral_count", string="Referral Count")
+    referral_date = fields.Date(readonly=True, copy=False)
+    referral_touch_id = fields.Many2one(
+        "touch.plan.touch",
+        string="Last Touch Before Referral",
+        readonly=True,
+        copy=False,
+        groups="touch_plan.touch_plan_group_user",
+        help="The referrer's last done touch before this contact was referred.",
+    )
+    # touches this year
+    touch_ids = fields.One2many(
+        "touch.plan.touch",
+        "partner_id",
+        string="Touches",
+        groups="touch_plan.touch_plan_group_user",
+    )
+    touch_year_done_count = fields.Integer(
+        compute="_compute_touch_year_counts",
+        string="Touches Done This Year",
+        groups="touch_plan.touch_plan_group_user",
+    )
+    touch_year_planned_count = fields.Integer(
+        compute="_compute_touch_year_counts",
+        string="Touches Planned This Year",
+        groups="touch_plan.touch_plan_group_user",
+    )
+    touch_year_target = fields.Integer(
+        compute="_compute_touch_year_counts",
+        string="Yearly Touch Target",
+        groups="touch_plan.touch_plan_group_user",
+    )
+
+    @api.depends("referral_ids")
+    def _compute_referral_count(self):
+        counts = dict(
+            self.with_context(active_test=False)._read_group(
+                [("referred_by_id", "in", self.ids)], ["referred_by_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.referral_count = counts.get(partner, 0)
+
+    def _compute_touch_year_counts(self):
+        today = fields.Date.context_today(self)
+        year_start = datetime.date(today.year, 1, 1)
+        year_end = datetime.date(today.year, 12, 31)
+        counts = {
+            (partner, state): count
+            for partner, state, count in self.env["touch.plan.touch"]._read_group(
+                [
+                    ("partner_id", "in", self.ids),
+                    ("scheduled_date", ">=", year_start),
+                    ("scheduled_date", "<=", year_end),
+                ],
+                ["partner_id", "state"],
+                ["__count"],
+            )
+        }
+        targets = {}
+        for partner, plan in self.env["touch.plan.enrollment"]._read_group(
+            [("partner_id", "in", self.ids), ("state", "in", ("active", "paused"))],
+            ["partner_id", "plan_id"],
+        ):
+            targets[partner] = max(targets.get(partner, 0), plan.sudo().yearly_target)
+        for partner in self:
+            partner.touch_year_done_count = counts.get((partner, "done"), 0)
+            partner.touch_year_planned_count = counts.get((partner, "planned"), 0) + counts.get(
+                (partner, "scheduled"), 0
+            )
+            partner.touch_year_target = targets.get(partner, 0)
+
+    def _touch_plan_get_partner(self):
+        self.ensure_one()
+        return self
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        partners.filtered("referred_by_id")._touch_plan_credit_referrals()
+        return partners
+
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("referred_by_id"):
+            self._touch_plan_credit_referrals()
+        if vals.get("active") is False:
+            self._touch_plan_stop(_("Contact archived"), state="cancelled")
+        return res
+
+    def action_view_touch_plan_touches(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id("touch_plan.touch_plan_touch_action")
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"search_default_filter_this_year": 1}
+        return action
+
+    def action_touch_plan_enroll(self):
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "touch_plan.touch_plan_enroll_wizard_action"
+        )
+        action["context"] = {"default_partner_ids": self.ids}
+        return action
+
+    def action_view_referrals(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Referrals of %(partner)s", partner=self.display_name),
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "domain": [("referred_by_id", "=", self.id)],
+            "context": {"default_referred_by_id": self.id},
+        }
+
+    # ------------------------------------------------------------------
+    # Referrals
+    # ------------------------------------------------------------------
+
+    def _touch_plan_credit_referrals(self):
+        """Credit the referrers of ``self`` (referred contacts).
+
+        Records the referrer's last done touch before the referral, moves a
+        referrer whose plan says so (Lifetime -> Advocates on the first
+        referral, history kept) and schedules the plans' thank-you touches.
+        Privileged: a rep recording a referral may not see the referrer's
+        touches, so the reading and enrolling run as superuser.
+        """
+        referred = self.sudo().filtered("referred_by_id")
+        if not referred:
+            return
+        referrers = referred.referred_by_id
+        touches = (
+            self.env["touch.plan.touch"]
+            .sudo()
+            .search_fetch(
+                [("partner_id", "in", referrers.ids), ("state", "=", "done")],
+                ["partner_id", "done_date"],
+                order="done_date desc, id desc",
+            )
+        )
+        last_touch = {}
+        for touch in touches:
+            last_touch.setdefault(touch.partner_id.id, touch)
+        today = fields.Date.context_today(self)
+        for partner in referred:
+            partner.referral_touch_id = last_touch.get(partner.referred_by_id.id, False)
+            partner.referral_date = today
+        referrers._touch_plan_on_referral(len(referred))
+
+    def _touch_plan_on_referral(self, count=1):
+        """Move referrers to their plan's referral plan and thank them."""
+        enrollments = self.sudo()._touch_plan_get_running_enrollments()
+        moving = enrollments.filtered(
+            lambda e: e.plan_id.referral_plan_id and e.plan_id.referral_plan_id.active
+        )
+        for enrollment in moving:
+            target = enrollment.plan_id.referral_plan_id
+            enrollment._end("done", _("Moved to %(plan)s after a first referral", plan=target.name))
+            enrollments |= (
+                self.browse(enrollment.res_id)
+                .sudo()
+                ._touch_plan_enroll(target, previous_enrollment_id=enrollment.id)
+            )
+        running = enrollments.filtered(lambda e: e.state == "active")
+        running._generate_touches()
+        running._touch_plan_thank(count)

@@ -1,0 +1,361 @@
+import calendar
+import datetime
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+TOUCH_KINDS = [
+    ("newsletter", "Newsletter"),
+    ("holiday_card", "Holiday Card"),
+    ("call", "Phone Call"),
+    ("followup", "Follow-up Note"),
+    ("occasion_card", "Personal Occasion Card"),
+    ("gift", "Practical Gift"),
+    ("custom", "Custom"),
+]
+CHANNELS = [
+    ("email", "Email"),
+    ("call", "Phone Call"),
+    ("card", "Card by Post"),
+    ("letter", "Letter"),
+    ("gift", "Gift"),
+]
+MANUAL_CHANNELS = ("call", "card", "letter", "gift")
+OUTCOMES = [
+    ("reached", "Reached the Client"),
+    ("voicemail", "Left a Voicemail"),
+    ("no_answer", "No Answer"),
+    ("wrong_number", "Wrong Number"),
+    ("sent", "Sent"),
+]
+# fields whose change means the planned touches of a step must be recomputed
+REGENERATE_FIELDS = {
+    "kind",
+    "count",
+    "timing",
+    "day_of_month",
+    "months",
+    "occasion_ids",
+    "key_date_type_ids",
+    "offset_days",
+    "channel",
+    "active",
+    "user_id",
+}
+
+
+class TouchPlanStep(models.Model):
+    _name = "touch.plan.step"
+    _description = "Touch Plan Step"
+    _order = "plan_id, sequence, id"
+
+    plan_id = fields.Many2one("touch.plan", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="plan_id.company_id", store=True)
+    res_model = fields.Char(related="plan_id.res_model")
+    sequence = fields.Integer(default=10)
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    kind = fields.Selection(TOUCH_KINDS, required=True, default="custom")
+    count = fields.Integer(
+        string="Touches per Cycle",
+        required=True,
+        default=1,
+        help="How many touches of this step a client gets per yearly cycle "
+        "(a maximum for occasions, key dates and follow-ups).",
+    )
+    # timing
+    timing = fields.Selection(
+        [
+            ("monthly", "Every Month on a Day"),
+            ("spread", "Spread Evenly over the Cycle"),
+            ("months", "In Named Months"),
+            ("occasion", "On Holidays and Occasions"),
+            ("key_date", "On the Client's Key Dates"),
+            ("after_step", "After Another Step Is Done"),
+            ("referral", "When the Client Refers Someone"),
+        ],
+        required=True,
+        default="spread",
+    )
+    day_of_month = fields.Integer(
+        default=1,
+        help="Day of the month (the last day is used in shorter months).",
+    )
+    months = fields.Char(
+        help="Comma-separated month numbers, e.g. 6,12 for June and December.",
+    )
+    occasion_ids = fields.Many2many(
+        "touch.plan.occasion",
+        string="Occasions",
+        help="Leave empty to use every occasion kept in the client's country.",
+    )
+    key_date_type_ids = fields.Many2many(
+        "touch.plan.key.date.type",
+        string="Key Date Types",
+        help="Leave empty to use every key date of the client.",
+    )
+    offset_days = fields.Integer(
+        string="Offset (days)",
+        help="Days after the date (negative: before). For 'after another step', "
+        "the delay after that step is done.",
+    )
+    trigger_step_id = fields.Many2one(
+        "touch.plan.step",
+        string="After Step",
+        domain="[('plan_id', '=', plan_id), ('id', '!=', id)]",
+        ondelete="set null",
+    )
+    trigger_outcome = fields.Selection(
+        OUTCOMES,
+        string="With Outcome",
+        help="Only a touch done with this outcome triggers this step (any outcome if empty).",
+    )
+    # how
+    channel = fields.Selection(CHANNELS, required=True, default="email")
+    fallback_channel = fields.Selection(
+        [c for c in CHANNELS if c[0] != "email"],
+        help="Channel used when the client has no email address. "
+        "Leave empty to skip the touch instead.",
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Email Template",
+        domain="[('model', '=', res_model)]",
+    )
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Activity Type",
+        help="Activity given to the responsible for manual touches.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        domain="[('share', '=', False)]",
+        help="Who does the touches of this step; the enrollment's responsible if empty.",
+    )
+    referral_ask = fields.Boolean(
+        default=True,
+        help="Remind the client how to refer someone (email block, activity note).",
+    )
+    note = fields.Html(
+        string="Instructions",
+        translate=True,
+        help="What the rep should do or say; copied into the activity.",
+    )
+
+    @api.constrains("count", "timing", "day_of_month", "months", "offset_days")
+    def _check_timing(self):
+        for step in self:
+            if step.count < 1:
+                raise ValidationError(
+                    _("Step %(step)s must plan at least one touch per cycle.", step=step.name)
+                )
+            if step.timing == "monthly" and step.count > 12:
+                raise ValidationError(
+                    _("Step %(step)s: a monthly step has at most 12 touches.", step=step.name)
+                )
+            if step.timing == "spread" and step.count > 365:
+                raise ValidationError(
+                    _("Step %(step)s: at most one touch a day can be spread.", step=step.name)
+                )
+            if step.timing in ("monthly", "months") and not 1 <= step.day_of_month <= 31:
+                raise ValidationError(
+                    _("Step %(step)s: the day of the month must be 1 to 31.", step=step.name)
+                )
+            if step.timing == "months":
+                months = step._get_months()
+                if step.count > len(months):
+                    raise ValidationError(
+                        _(
+                            "Step %(step)s plans %(count)s touches in %(months)s months: "
+                            "name at least one month per touch.",
+                            step=step.name,
+                            count=step.count,
+                            months=len(months),
+                        )
+                    )
+            if abs(step.offset_days) > 364:
+                raise ValidationError(
+                    _(
+                        "Step %(step)s: an offset of %(days)s days leaves the yearly cycle "
+                        "(use -364 to 364).",
+                        step=step.name,
+                        days=step.offset_days,
+                    )
+                )
+            if step.timing == "after_step" and step.offset_days < 0:
+                raise ValidationError(
+                    _(
+                        "Step %(step)s cannot happen before the step it follows.",
+                        step=step.name,
+                    )
+                )
+
+    @api.constrains("timing", "trigger_step_id", "channel", "mail_template_id")
+    def _check_links(self):
+        for step in self:
+            if step.timing == "after_step" and (
+                not step.trigger_step_id
+                or step.trigger_step_id == step
+                or step.trigger_step_id.plan_id != step.plan_id
+            ):
+                raise ValidationError(
+                    _(
+                        "Step %(step)s must follow another step of the same plan.",
+                        step=step.name,
+                    )
+                )
+            if step.channel == "email" and not step.mail_template_id:
+                raise ValidationError(
+                    _("Step %(step)s is sent by email: choose its email template.", step=step.name)
+                )
+
+    def _get_months(self):
+        self.ensure_one()
+        try:
+            months = sorted({int(m) for m in (self.months or "").replace(" ", "").split(",") if m})
+        except ValueError:
+            months = [0]
+        if not months or any(not 1 <= m <= 12 for m in months):
+            raise ValidationError(
+                _(
+                    "Step %(step)s: months must be numbers from 1 to 12 separated by commas, "
+                    "e.g. 6,12.",
+                    step=self.name,
+                )
+            )
+        return months
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        steps = super().create(vals_list)
+        steps._regenerate_future_touches()
+        return steps
+
+    def write(self, vals):
+        res = super().write(vals)
+        if REGENERATE_FIELDS & set(vals):
+            self._regenerate_future_touches()
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_last_step_of_running_plan(self):
+        for plan in self.plan_id:
+            if plan.enrollment_count and not (plan.step_ids - self):
+                raise ValidationError(
+                    _(
+                        "Plan %(plan)s has enrolled clients: it needs at least one step.",
+                        plan=plan.name,
+                    )
+                )
+
+    def unlink(self):
+        self.env["touch.plan.touch"].search(
+            [("step_id", "in", self.ids), ("state", "=", "planned")]
+        ).unlink()
+        return super().unlink()
+
+    # ------------------------------------------------------------------
+    # Dates
+    # ------------------------------------------------------------------
+
+    def _get_dates(self, enrollments):
+        """Return when the touches of step ``self`` fall in each enrollment's cycle.
+
+        :return: ``{enrollment_id: [date, ...]}`` sorted, at most ``count`` dates
+            each, offset applied, all inside the enrollment's current cycle.
+            Occasions and key dates are read with a constant number of queries.
+        """
+        self.ensure_one()
+        offset = datetime.timedelta(days=self.offset_days)
+        result = {}
+        if self.timing in ("after_step", "referral") or not enrollments:
+            return {enrollment.id: [] for enrollment in enrollments}
+        date_from = min(enrollments.mapped("cycle_start")) - offset
+        date_to = max(enrollments.mapped("cycle_end")) - offset
+        occasion_dates = key_dates = None
+        if self.timing == "occasion":
+            occasions = self.occasion_ids or self.env["touch.plan.occasion"].search(
+                [("company_id", "in", (False, *enrollments.company_id.ids))]
+            )
+            occasion_dates = occasions._get_dates(date_from, date_to)
+            occasion_country = {o.id: o.country_id.id for o in occasions}
+        elif self.timing == "key_date":
+            key_dates = self.env["touch.plan.key.date"]._get_occurrences(
+                enrollments.partner_id, self.key_date_type_ids, date_from, date_to
+            )
+        for enrollment in enrollments:
+            start, end = enrollment.cycle_start, enrollment.cycle_end
+            if occasion_dates is not None:
+                country = (enrollment.partner_id.country_id or enrollment.company_id.country_id).id
+                dates = [
+                    day
+                    for occasion_id, days in occasion_dates.items()
+                    if occasion_country[occasion_id] in (False, country)
+                    for day in days
+                ]
+            elif key_dates is not None:
+                dates = [day for _type, day in key_dates.get(enrollment.partner_id.id, [])]
+            else:
+                dates = self._get_calendar_dates(start, end)
+            dates = sorted({day + offset for day in dates})
+            result[enrollment.id] = [day for day in dates if start <= day <= end][: self.count]
+        return result
+
+    def _get_calendar_dates(self, start, end):
+        """Dates of the calendar timings (monthly, spread, named months) in a cycle."""
+        self.ensure_one()
+        if self.timing == "spread":
+            length = (end - start).days + 1
+            return [
+                start + datetime.timedelta(days=int((index + 0.5) * length / self.count))
+                for index in range(self.count)
+            ]
+        months = self._get_months() if self.timing == "months" else list(range(1, 13))
+        dates = []
+        for index in range(13):
+            first = start + relativedelta(months=index, day=1)
+            if first.month not in months:
+                continue
+            last_day = calendar.monthrange(first.year, first.month)[1]
+            day = first.replace(day=min(self.day_of_month, last_day))
+            if start <= day <= end:
+                dates.append(day)
+        return dates
+
+    # ------------------------------------------------------------------
+    # Plan edition
+    # ------------------------------------------------------------------
+
+    def _regenerate_future_touches(self):
+        """Replace the planned touches from today on of running enrollments.
+
+        Done, skipped and scheduled touches are never changed.
+        """
+        steps = self.filtered(lambda s: s.plan_id)
+        if not steps:
+            return
+        today = fields.Date.context_today(self)
+        Touch = self.env["touch.plan.touch"].sudo()
+        Touch.search(
+            [
+                ("step_id", "in", steps.ids),
+                ("state", "=", "planned"),
+                ("scheduled_date", ">=", today),
+            ]
+        ).unlink()
+        enrollments = (
+            self.env["touch.plan.enrollment"]
+            .sudo()
+            .search(
+                [
+                    ("plan_id", "in", steps.plan_id.ids),
+                    ("state", "in", ("active", "paused")),
+                    ("touches_generated", "=", True),
+                ]
+            )
+        )
+        if enrollments:
+            enrollments._generate_touches(steps=steps.filtered("active"), date_from=today)
