@@ -28,6 +28,7 @@
         "report/lead_tracking_funnel_report_views.xml",
         "report/lead_tracking_cost_report_views.xml",
         "wizard/lead_tracking_report_export_views.xml",
+        "wizard/lead_tracking_duplicate_wizard_views.xml",
         "views/lead_tracking_menus.xml",
     ],
     "demo": [],

@@ -2,3 +2,4 @@ from . import test_install
 from . import test_attribution
 from . import test_speed_to_lead
 from . import test_reports
+from . import test_cleansing

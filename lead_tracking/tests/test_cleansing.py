@@ -1,0 +1,191 @@
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import Form, tagged
+
+from .common import LeadTrackingCase
+
+
+@tagged("post_install", "-at_install")
+class TestDuplicates(LeadTrackingCase):
+    def _run_wizard(self, user=None):
+        Wizard = self.env["lead.tracking.duplicate.wizard"]
+        if user:
+            Wizard = Wizard.with_user(user)
+        wizard = Form(Wizard).save()
+        wizard.action_find()
+        return wizard
+
+    def _group_of(self, wizard, lead):
+        return wizard.group_ids.filtered(lambda group: lead in group.lead_ids)
+
+    def test_groups_by_email_phone_and_fuzzy_name(self):
+        first = self.create_lead(
+            "2026-01-05 10:00:00",
+            name="Request from José",
+            contact_name="José Müller",
+            partner_name="Ácme Inc.",
+            email_from="Jose.Muller@Example.com",
+            source_id=self.source_event.id,
+            referred_by_id=self.referrer.id,
+        )
+        same_email = self.create_lead(
+            "2026-02-05 10:00:00",
+            name="Quote",
+            email_from='"J. Muller" <jose.muller@example.com>',
+            source_id=self.source_social.id,
+        )
+        same_phone = self.create_lead(
+            "2026-02-06 10:00:00",
+            name="Call back",
+            phone="+32 470 12 34 56",
+        )
+        phone_too = self.create_lead(
+            "2026-02-07 10:00:00",
+            name="Other call",
+            phone="+32470123456",
+        )
+        fuzzy = self.create_lead(
+            "2026-02-08 10:00:00",
+            name="Demo",
+            contact_name="Muller Jose",
+            partner_name="ACME",
+        )
+        stranger = self.create_lead(
+            name="Stranger",
+            contact_name="Bob Stone",
+            partner_name="Acme",
+            email_from="bob@else.example",
+        )
+        wizard = self._run_wizard()
+        group = self._group_of(wizard, first)
+        self.assertEqual(group.lead_ids, first | same_email | fuzzy)
+        self.assertIn("Same email jose.muller@example.com", group.reason)
+        self.assertIn("Similar names", group.reason)
+        self.assertIn("acme", group.reason)
+        phone_group = self._group_of(wizard, same_phone)
+        self.assertEqual(phone_group.lead_ids, same_phone | phone_too)
+        self.assertIn("Same phone 470123456", phone_group.reason)
+        self.assertFalse(self._group_of(wizard, stranger))
+
+        # merging keeps the earliest attribution and the referrer, and says why
+        wizard.group_ids.filtered(lambda g: g != group).to_merge = False
+        wizard.action_merge()
+        head = group.merged_lead_id
+        self.assertTrue(head)
+        self.assertEqual(len((first | same_email | fuzzy).exists()), 1)
+        self.assertEqual(head.first_touch_source_id, self.source_event)
+        self.assertEqual(head.referred_by_id, self.referrer)
+        audit = head.message_ids.filtered(lambda m: "duplicate finder" in (m.body or ""))
+        self.assertEqual(len(audit), 1)
+        self.assertIn("Same email", audit.body)
+        self.assertTrue((same_phone | phone_too).exists(), "unticked groups are not merged")
+        # a second search finds nothing left of that group
+        self.assertFalse(self._group_of(self._run_wizard(), head))
+
+    def test_bad_input(self):
+        with self.assertRaises(ValidationError):
+            self.env["lead.tracking.duplicate.wizard"].create({"name_similarity": 20})
+        wizard = self._run_wizard()
+        wizard.group_ids.to_merge = False
+        with self.assertRaises(UserError):
+            wizard.action_merge()
+
+    def test_salesman_merges_only_what_they_see(self):
+        mine = self.create_lead(name="Mine", email_from="dup@example.com", user_id=self.salesman.id)
+        self.create_lead(
+            name="Theirs", email_from="dup@example.com", user_id=self.other_salesman.id
+        )
+        wizard = self._run_wizard(self.salesman)
+        self.assertFalse(self._group_of(wizard, mine), "the other salesman's lead stays hidden")
+
+
+@tagged("post_install", "-at_install")
+class TestConsent(LeadTrackingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.template = cls.env["mail.template"].create(
+            {
+                "name": "LT welcome",
+                "model_id": cls.env["ir.model"]._get_id("crm.lead"),
+                "subject": "Welcome",
+                "body_html": "<p>Hello</p>",
+                "email_to": "{{ object.email_from }}",
+            }
+        )
+
+    def _lead(self, consent):
+        return self.create_lead(
+            name="Bought lead" if not consent else "Opt-in lead",
+            partner_id=self.customer.id,
+            email_from=self.customer.email,
+            consent=consent,
+            user_id=self.salesman.id,
+        )
+
+    def _mails_to_customer(self, lead):
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "crm.lead"), ("res_id", "=", lead.id)])
+        )
+        return mails.filtered(
+            lambda mail: (
+                mail.state != "cancel"
+                and (
+                    self.customer in mail.recipient_ids
+                    or self.customer.email in (mail.email_to or "")
+                )
+            )
+        )
+
+    def _send_everything(self, lead):
+        as_salesman = lead.with_user(self.salesman)
+        as_salesman.message_post(
+            body="Hello",
+            partner_ids=self.customer.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        as_salesman.message_post_with_source(self.template, subtype_xmlid="mail.mt_comment")
+        composer = (
+            self.env["mail.compose.message"]
+            .with_user(self.salesman)
+            .with_context(
+                default_model="crm.lead",
+                default_res_ids=lead.ids,
+                default_composition_mode="mass_mail",
+                default_template_id=self.template.id,
+            )
+            .create({})
+        )
+        composer._action_send_mail()
+        self.template.send_mail(lead.id)
+
+    def test_no_email_without_consent(self):
+        lead = self._lead(consent=False)
+        self._send_everything(lead)
+        self.assertFalse(self._mails_to_customer(lead))
+        notified = lead.message_ids.notification_ids.filtered(
+            lambda notif: notif.res_partner_id == self.customer
+        )
+        self.assertFalse(notified)
+        self.assertFalse(lead._message_get_suggested_recipients())
+        self.assertFalse(lead._message_get_default_recipients()[lead.id]["email_to"])
+        # blocked mails stay visible as cancelled, with the reason
+        cancelled = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [("model", "=", "crm.lead"), ("res_id", "=", lead.id), ("state", "=", "cancel")]
+            )
+        )
+        self.assertTrue(cancelled)
+        self.assertIn("consent", cancelled[0].failure_reason)
+
+    def test_email_once_consent_is_given(self):
+        lead = self._lead(consent=True)
+        self._send_everything(lead)
+        self.assertTrue(self._mails_to_customer(lead))
+        bought = self._lead(consent=False)
+        bought.with_user(self.salesman).action_lead_tracking_give_consent()
+        self.assertTrue(bought.consent)
