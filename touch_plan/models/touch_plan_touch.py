@@ -159,8 +159,11 @@ class TouchPlanTouch(models.Model):
 
     def _process_due(self):
         """Send the due email touches and give the manual ones to the reps."""
-        touches = self.sudo().filtered(
-            lambda t: t.state == "planned" and t.enrollment_id.state == "active"
+        # bulk job: no tracking message per touch (the client's chatter logs the emails)
+        touches = (
+            self.sudo()
+            .with_context(tracking_disable=True)
+            .filtered(lambda t: t.state == "planned" and t.enrollment_id.state == "active")
         )
         emails = touches.filtered(lambda t: t.channel == "email")
         fallback = emails._send_emails()
@@ -301,7 +304,9 @@ class TouchPlanTouch(models.Model):
             "res_id": self.id,
             "activity_type_id": activity_type.id if activity_type else False,
             "summary": _(
-                "%(touch)s: %(client)s", touch=self.name, client=self.partner_id.display_name
+                "%(touch)s: %(client)s",
+                touch=self.name,
+                client=self.partner_id.display_name or self.enrollment_id.name,
             ),
             "note": note,
             "date_deadline": deadline,

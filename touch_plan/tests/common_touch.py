@@ -9,7 +9,7 @@ class TouchPlanCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, tz="UTC"))
+        cls.env = cls.env(context=dict(cls.env.context, tz="UTC"))
         cls.Enrollment = cls.env["touch.plan.enrollment"]
         cls.Touch = cls.env["touch.plan.touch"]
         cls.lifetime = cls.env.ref("touch_plan.touch_plan_lifetime")
