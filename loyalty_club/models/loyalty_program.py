@@ -158,6 +158,57 @@ class LoyaltyProgram(models.Model):
         }
         return res
 
+    def write(self, vals):
+        new_clubs = self.filtered(lambda p: not p.is_club) if vals.get("is_club") else self.browse()
+        res = super().write(vals)
+        if new_clubs:
+            new_clubs._club_open_ledger()
+        return res
+
+    def _club_open_ledger(self):
+        """A program becoming a club: open one batch per card holding the points it
+        already has (the line also squares the ledger with the balance) and put
+        members in the base tier."""
+        today = fields.Date.context_today(self)
+        cards = self.env["loyalty.card"].search(
+            [("program_id", "in", self.ids), ("points", ">", 0)]
+        )
+        net = {
+            card: issued - used
+            for card, issued, used in self.env["loyalty.history"]._read_group(
+                [("card_id", "in", cards.ids)], ["card_id"], ["issued:sum", "used:sum"]
+            )
+        }
+        description = self.env._("Opening balance")
+        vals_list = []
+        for card in cards:
+            months = card.program_id.club_points_validity_months
+            gap = card.points - net.get(card, 0.0)
+            vals_list.append(
+                {
+                    "card_id": card.id,
+                    "description": description,
+                    "issued": max(gap, 0.0),
+                    "used": max(-gap, 0.0),
+                    "move_type": "adjust",
+                    "expiry_date": months and today + relativedelta(months=months),
+                }
+            )
+        History = self.env["loyalty.history"].with_context(loyalty_club_no_ledger=True)
+        lines = History.create(vals_list)
+        History._club_set_remaining({line.id: line.card_id.points for line in lines})
+        for program in self:
+            tiers = program._club_sorted_tiers()
+            members = self.env["loyalty.card"].search(
+                [
+                    ("program_id", "=", program.id),
+                    ("partner_id", "!=", False),
+                    ("club_tier_id", "=", False),
+                ]
+            )
+            if tiers and tiers[0][1] <= 0:
+                members._club_set_tier(tiers[0][0], reason="manual", note=description)
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------

@@ -165,6 +165,21 @@ class TestClubLedger(ClubCommon, TransactionCase):
         )
         self.assertLedgerBalanced(self.card)
 
+    def test_existing_program_becomes_club(self):
+        program = self.program.copy({"name": "Plain loyalty", "is_club": False})
+        card = self.env["loyalty.card"].create(
+            {"program_id": program.id, "partner_id": self.partner.id, "points": 75}
+        )
+        tier = self.env["loyalty.club.tier"].create(
+            {"name": "Base", "threshold": 0, "program_id": program.id}
+        )
+        program.is_club = True
+        self.assertEqual(card.club_tier_id, tier)
+        self.assertLedgerBalanced(card)
+        card._club_spend(75, "All of it")
+        self.assertEqual(card.points, 0.0)
+        self.assertLedgerBalanced(card)
+
     def test_balance_wizard_adjustment(self):
         wizard = Form(
             self.env["loyalty.card.update.balance"].with_context(default_card_id=self.card.id)

@@ -33,6 +33,14 @@ class TestClubPortal(ClubCommon, HttpCase):
         self.assertIn(response.status_code, (403, 404))
         self.assertNotIn(self.other_card.code, response.text)
 
+    def test_user_without_card_sees_invitation(self):
+        new_test_user(self.env, login="club_nobody", groups="base.group_portal")
+        self.authenticate("club_nobody", "club_nobody")
+        response = self.url_open("/my/club")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("not a member of a customer club yet", response.text)
+        self.assertNotIn(self.member_card.code, response.text)
+
     def test_anonymous_redirected_to_login(self):
         response = self.url_open("/my/club", allow_redirects=False)
         self.assertEqual(response.status_code, 303)
