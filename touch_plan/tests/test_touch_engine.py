@@ -1,8 +1,9 @@
 import datetime
 
+import holidays
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common_touch import TouchPlanCase
 
@@ -162,6 +163,57 @@ class TestTouchEngine(TouchPlanCase):
         self.assertEqual(
             eid.mapped("scheduled_date"), [datetime.date(2027, 3, 10), datetime.date(2028, 2, 27)]
         )
+
+    def test_holidays_filled_from_library(self):
+        """Occasions filled from the holidays library: each year's Eid, for that country."""
+        saudi = self.env.ref("base.sa")
+        wizard = Form(self.env["touch.plan.occasion.fill"])
+        wizard.country_id = saudi
+        wizard.year_from = 2027
+        wizard.year_to = 2028
+        wizard.save().action_fill()
+        plan = self.env["touch.plan"].create({"name": "Eid cards", "yearly_target": 7})
+        self.env["touch.plan.step"].create(
+            {
+                "plan_id": plan.id,
+                "name": "Holiday card",
+                "kind": "holiday_card",
+                "count": 7,
+                "timing": "occasion",
+                "offset_days": -3,
+                "channel": "card",
+            }
+        )
+        client = self._create_client("Riyadh", key_dates=False, country_id=saudi.id)
+        with freeze_time("2027-01-01"):
+            enrollment = client._touch_plan_enroll(plan)
+            self._run_cron()
+        self.assertTrue(enrollment.touch_ids)
+        self.assertLessEqual(len(enrollment.touch_ids), 7)
+        eid_cards = []
+        for year in (2027, 2028):
+            calendar_days = holidays.country_holidays("SA", years=year, language="en_US")
+            eid = min(
+                day
+                for day in calendar_days
+                for label in calendar_days.get_list(day)
+                if label.startswith("Eid al-Fitr") and "observed" not in label
+            )
+            if year == 2028:
+                with freeze_time("2028-01-01"):
+                    self._run_cron()
+            eid_cards.append(eid - datetime.timedelta(days=3))
+            self.assertIn(
+                eid_cards[-1],
+                enrollment.touch_ids.mapped("scheduled_date"),
+                f"the card for Eid al-Fitr {year} goes out three days before it",
+            )
+        # a client of another country does not get Saudi Arabia's holidays
+        nowhere = self.env["res.country"].create({"name": "Nowhereland", "code": "NX"})
+        other = self._create_client("Elsewhere", key_dates=False, country_id=nowhere.id)
+        with freeze_time("2027-01-01"):
+            touches = other._touch_plan_enroll(plan)._generate_touches()
+        self.assertNotIn(eid_cards[0], touches.mapped("scheduled_date"))
 
     def test_activity_deadline_off_weekends_and_holidays(self):
         calendar = self.company.resource_calendar_id
