@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged, users
+from odoo.tests import Form, new_test_user, tagged, users
 
 from .common_touch import TouchPlanCase
 
@@ -51,6 +51,16 @@ class TestTouchAccess(TouchPlanCase):
         self.enrollment_b.with_env(self.env).action_pause()
         self.assertEqual(self.enrollment_b.state, "paused")
         self.lifetime.with_env(self.env).write({"activity_days_ahead": 5})
+
+    def test_partner_form_without_touch_plan_groups(self):
+        """Contacts still open for users outside the touch plan groups."""
+        salesman = new_test_user(
+            self.env, login="tp_plain", groups="base.group_user,base.group_partner_manager"
+        )
+        with Form(self.client_a.with_user(salesman)) as partner_form:
+            partner_form.name = "Renamed Client"
+        self.assertEqual(self.client_a.name, "Renamed Client")
+        self.assertEqual(self.client_a.with_user(salesman).referral_count, 0)
 
     def test_multi_company(self):
         other_company = self.env["res.company"].create({"name": "Other Firm"})

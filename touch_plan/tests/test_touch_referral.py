@@ -52,7 +52,12 @@ class TestTouchReferral(TouchPlanCase):
 
     def test_enroll_wizard(self):
         clients = self._create_client("Wizard A") | self._create_client("Wizard B")
-        action = clients.action_touch_plan_enroll()
+        # the list view's action menu opens the same wizard
+        server_action = self.env.ref("touch_plan.res_partner_action_touch_plan_enroll")
+        action = server_action.with_context(
+            active_model="res.partner", active_ids=clients.ids
+        ).run()
+        self.assertEqual(action["res_model"], "touch.plan.enroll.wizard")
         wizard = Form(self.env["touch.plan.enroll.wizard"].with_context(**action["context"]))
         wizard.plan_id = self.lifetime
         wizard.save().action_enroll()
