@@ -1,7 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models, modules
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, split_every
 
 
@@ -16,9 +16,22 @@ class TouchPlanEnrollment(models.Model):
         "touch.plan", required=True, ondelete="restrict", index=True, tracking=True
     )
     plan_kind = fields.Selection(related="plan_id.kind", store=True)
-    res_model = fields.Char(string="Enrolled Model", required=True, index=True)
+    res_model = fields.Char(
+        string="Enrolled Model",
+        compute="_compute_res_reference",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index=True,
+    )
     res_id = fields.Many2oneReference(
-        string="Enrolled Record", model_field="res_model", required=True, index=True
+        string="Enrolled Record",
+        model_field="res_model",
+        compute="_compute_res_reference",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index=True,
     )
     partner_id = fields.Many2one(
         "res.partner", string="Client", ondelete="cascade", index=True, tracking=True
@@ -84,6 +97,22 @@ class TouchPlanEnrollment(models.Model):
                 lambda r, e=enrollment: r.id == e.res_id
             )
             enrollment.name = f"{enrollment.plan_id.name} - {record.display_name or ''}"
+
+    @api.depends("partner_id")
+    def _compute_res_reference(self):
+        """A contact enrolled from the form is the enrolled record itself."""
+        for enrollment in self:
+            if enrollment.partner_id and enrollment.res_model in (False, "res.partner"):
+                enrollment.res_model = "res.partner"
+                enrollment.res_id = enrollment.partner_id.id
+
+    @api.constrains("res_model", "res_id")
+    def _check_res_reference(self):
+        for enrollment in self:
+            if not enrollment.res_model or not enrollment.res_id:
+                raise ValidationError(
+                    _("An enrollment needs a client (or another record) to enroll.")
+                )
 
     @api.depends("date_start")
     def _compute_cycle(self):

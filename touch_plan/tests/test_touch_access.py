@@ -44,6 +44,17 @@ class TestTouchAccess(TouchPlanCase):
         partner = self.client_a.with_env(self.env)
         self.assertEqual(partner.touch_year_target, 33)
 
+    @users("tp_rep")
+    def test_rep_enrolls_from_the_form(self):
+        client = self.client_a.with_env(self.env)
+        with Form(self.env["touch.plan.enrollment"]) as enrollment_form:
+            enrollment_form.plan_id = self.advocate.with_env(self.env)
+            enrollment_form.partner_id = client
+        enrollment = enrollment_form.record
+        self.assertEqual((enrollment.res_model, enrollment.res_id), ("res.partner", client.id))
+        self.assertEqual(enrollment.user_id, self.rep)
+        self.assertIn(enrollment, client.touch_plan_enrollment_ids)
+
     @users("tp_manager")
     def test_manager_sees_everything(self):
         touches = self.env["touch.plan.touch"].search([])
