@@ -113,7 +113,9 @@ class TestTouchCronQueries(TouchCronCase):
         with freeze_time("2027-02-08"), counter:
             before = self.cr.sql_log_count
             enrollments._generate_touches()
-            due = self.Touch.search(self.Touch._get_due_domain())
+            due = self.Touch.search(self.Touch._get_due_domain()).filtered(
+                lambda t: t.enrollment_id in enrollments
+            )
             due._process_due()
             self.env.flush_all()
             queries = self.cr.sql_log_count - before
