@@ -18,6 +18,7 @@
         "data/utm_source_data.xml",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
+        "data/touch_plan_nurture_data.xml",
         "views/utm_source_views.xml",
         "views/lead_tracking_source_rule_views.xml",
         "views/lead_tracking_spend_views.xml",
@@ -31,6 +32,6 @@
         "wizard/lead_tracking_duplicate_wizard_views.xml",
         "views/lead_tracking_menus.xml",
     ],
-    "demo": [],
+    "demo": ["demo/lead_tracking_demo.xml"],
     "installable": True,
 }

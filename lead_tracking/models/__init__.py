@@ -8,3 +8,4 @@ from . import mail_mail
 from . import crm_team
 from . import res_partner
 from . import crm_lead
+from . import touch_plan_touch

@@ -2,6 +2,7 @@ import logging
 from datetime import timedelta
 
 from odoo import _, api, fields, models, modules
+from odoo.exceptions import UserError
 from odoo.tools import split_every
 
 from .utm_source import CHANNELS
@@ -19,7 +20,8 @@ FORCE_FIRST_TOUCH = "lead_tracking_force_first_touch"
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _name = "crm.lead"
+    _inherit = ["crm.lead", "touch.plan.mixin"]
 
     # Attribution: first touch, written once (latest touch is source_id & co)
     first_touch_source_id = fields.Many2one(
@@ -64,6 +66,15 @@ class CrmLead(models.Model):
         index="btree_not_null",
         tracking=True,
         help="The contact who referred this lead. Credited when the lead is won.",
+    )
+    referral_touch_id = fields.Many2one(
+        "touch.plan.touch",
+        string="Last Touch Before Referral",
+        readonly=True,
+        copy=False,
+        groups="touch_plan.touch_plan_group_user",
+        help="The referrer's last done touch before this lead arrived: the touch "
+        "credited with the referral.",
     )
     referrer_referral_count = fields.Integer(
         string="Referrer's Referrals",
@@ -189,7 +200,9 @@ class CrmLead(models.Model):
                 vals.setdefault("consent", False)
                 if purchased and not vals.get("source_id"):
                     vals["source_id"] = purchased.id
-        return super().create(vals_list)
+        leads = super().create(vals_list)
+        leads.filtered("referred_by_id")._lead_tracking_record_referral_touch()
+        return leads
 
     def write(self, vals):
         first_touch_keys = set(FIRST_TOUCH_FIELDS.values()) & set(vals)
@@ -210,6 +223,8 @@ class CrmLead(models.Model):
                     return True
         was_won = self.filtered(lambda lead: lead.active and lead.stage_id.is_won)
         res = super().write(vals)
+        if vals.get("referred_by_id"):
+            self._lead_tracking_record_referral_touch()
         if "stage_id" in vals or "active" in vals:
             newly_won = self.filtered(lambda lead: lead.active and lead.stage_id.is_won) - was_won
             if newly_won:
@@ -284,6 +299,29 @@ class CrmLead(models.Model):
         self.write({"consent": True})
         return True
 
+    def action_lead_tracking_start_nurture(self):
+        """Enroll the leads in the nurture plans of their company."""
+        leads = self.filtered(lambda lead: lead.active and not lead.stage_id.is_won)
+        if not leads:
+            raise UserError(_("Only open leads can be nurtured."))
+        plans = self.env["touch.plan"].sudo().search(self._lead_tracking_nurture_plan_domain())
+        if not plans:
+            raise UserError(_("There is no active lead nurture plan: create one in Touch Plans."))
+        enrollments = leads._lead_tracking_enroll(plans)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _(
+                    "%(count)s lead(s) enrolled in %(plans)s.",
+                    count=len(enrollments.mapped("res_id")),
+                    plans=", ".join(plans.mapped("name")),
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
     # ------------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------------
@@ -337,14 +375,87 @@ class CrmLead(models.Model):
         hours = calendar.get_work_duration_data(start, end, compute_leaves=True)["hours"]
         return round(hours * 60.0, 2)
 
+    def _lead_tracking_nurture_plan_domain(self):
+        companies = self.company_id | self.env.company
+        return [
+            ("kind", "=", "nurture"),
+            ("res_model", "=", "crm.lead"),
+            ("company_id", "in", companies.ids),
+        ]
+
+    def _lead_tracking_enroll(self, plans):
+        """Enroll in touch plans as superuser: a salesman starts the nurture of
+        his lead without being a touch plan user."""
+        return self.sudo()._touch_plan_enroll(plans.sudo())
+
     def _lead_tracking_on_won(self):
         self._lead_tracking_stamp_acquisition()
+        self.sudo()._touch_plan_stop(_("Lead won"))
+        self._lead_tracking_credit_referrers()
+        self._lead_tracking_enroll_customers()
 
     def _lead_tracking_on_lost(self):
-        return True
+        self.sudo()._touch_plan_stop(_("Lead lost"))
 
     def _lead_tracking_on_reply(self):
-        return True
+        self.sudo()._touch_plan_stop(_("The lead replied"))
+
+    def _lead_tracking_credit_referrers(self):
+        """The won lead's customer becomes the referrer's referral: touch_plan
+        credits the referrer (last touch, Lifetime -> Advocates). As superuser:
+        the salesman may not edit contacts."""
+        for referrer, leads in self.filtered("referred_by_id").grouped("referred_by_id").items():
+            partners = leads.partner_id.sudo().filtered(
+                lambda partner, referrer=referrer: (
+                    not partner.referred_by_id and partner != referrer
+                )
+            )
+            if partners:
+                partners.write({"referred_by_id": referrer.id})
+
+    def _lead_tracking_enroll_customers(self):
+        """A new customer joins the Lifetime plan, unless already in a
+        lifetime or advocate plan (as superuser, like the referral credit)."""
+        lifetime = self.env.ref("touch_plan.touch_plan_lifetime", raise_if_not_found=False)
+        lifetime = lifetime and lifetime.sudo()
+        if not lifetime or not lifetime.active:
+            return
+        partners = self.partner_id.sudo()
+        if not partners:
+            return
+        running = partners._touch_plan_get_running_enrollments().filtered(
+            lambda enrollment: enrollment.plan_id.kind in ("lifetime", "advocate")
+        )
+        partners = partners.filtered(lambda partner: partner.id not in running.mapped("res_id"))
+        if partners:
+            partners._touch_plan_enroll(lifetime)
+
+    def _lead_tracking_record_referral_touch(self):
+        """Remember the referrer's last done touch before each lead arrived."""
+        leads = self.sudo().filtered("referred_by_id")
+        if not leads:
+            return
+        touches = (
+            self.env["touch.plan.touch"]
+            .sudo()
+            .search_fetch(
+                [("partner_id", "in", leads.referred_by_id.ids), ("state", "=", "done")],
+                ["partner_id", "done_date"],
+                order="done_date desc, id desc",
+            )
+        )
+        for lead in leads:
+            arrived = (lead.create_date or fields.Datetime.now()).date()
+            lead.referral_touch_id = next(
+                (
+                    touch
+                    for touch in touches
+                    if touch.partner_id == lead.referred_by_id
+                    and touch.done_date
+                    and touch.done_date <= arrived
+                ),
+                False,
+            )
 
     def _lead_tracking_acquisition_values(self):
         self.ensure_one()

@@ -3,3 +3,4 @@ from . import test_attribution
 from . import test_speed_to_lead
 from . import test_reports
 from . import test_cleansing
+from . import test_nurture

@@ -13,6 +13,9 @@ class LeadTrackingCase(TransactionCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.company = cls.env.company
+        # self-contained: no demo mapping rules nor response targets
+        cls.env["lead.tracking.source.rule"].search([]).active = False
+        cls.env["lead.tracking.response.target"].search([]).unlink()
         cls.calendar = cls.env["resource.calendar"].create(
             {
                 "name": "Office hours (UTC)",
