@@ -44,6 +44,15 @@ class TestTouchAccess(TouchPlanCase):
         partner = self.client_a.with_env(self.env)
         self.assertEqual(partner.touch_year_target, 33)
 
+    def test_rep_opens_a_sent_email_touch(self):
+        newsletter = self.enrollment_a.touch_ids.filtered(lambda t: t.kind == "newsletter")[0]
+        with freeze_time(newsletter.scheduled_date):
+            newsletter._process_due()
+        self.assertEqual(newsletter.state, "done")
+        touch_form = Form(newsletter.with_user(self.rep))
+        self.assertEqual(touch_form.state, "done")
+        self.assertEqual(touch_form.message_sent_id, newsletter.message_sent_id)
+
     @users("tp_rep")
     def test_rep_enrolls_from_the_form(self):
         client = self.client_a.with_env(self.env)
