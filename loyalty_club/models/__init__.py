@@ -1,5 +1,11 @@
 from . import loyalty_program
 from . import loyalty_club_tier
+from . import loyalty_club_xlsx_mixin
+from . import res_company
+from . import res_config_settings
+from . import res_partner
+from . import loyalty_club_segment
+from . import loyalty_club_score
 from . import loyalty_club_tier_history
 from . import loyalty_club_review
 from . import loyalty_mail
@@ -7,3 +13,4 @@ from . import loyalty_card
 from . import loyalty_history
 from . import sale_order
 from . import account_move
+from . import loyalty_club_review_line_score

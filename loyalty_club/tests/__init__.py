@@ -5,3 +5,6 @@ from . import test_club_concurrency
 from . import test_club_portal
 from . import test_club_credit_note
 from . import test_club_access
+from . import test_scoring
+from . import test_preview
+from . import test_reports

@@ -1,0 +1,65 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .loyalty_club_score import VALUE_CLASSES
+
+SNAPSHOT_FIELDS = ["rfm_score", "rfm_segment_id", "civilformd_score", "value_class", "clv"]
+
+
+class LoyaltyClubReviewLine(models.Model):
+    _inherit = "loyalty.club.review.line"
+
+    # Snapshot of the member's value scores at the review
+    rfm_score = fields.Float(string="RFM Score", aggregator="avg")
+    rfm_segment_id = fields.Many2one("loyalty.club.segment", string="RFM Segment")
+    civilformd_score = fields.Float(string="CIVILFORMD Score", aggregator="avg")
+    value_class = fields.Selection(VALUE_CLASSES, string="Value Class")
+    clv = fields.Float(string="CLV")
+
+
+class LoyaltyClubReview(models.Model):
+    _inherit = "loyalty.club.review"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        reviews = super().create(vals_list)
+        reviews._club_snapshot_scores()
+        return reviews
+
+    def _club_snapshot_scores(self):
+        """Re-score the customers of each review's company on the review date, then copy
+        the members' stored scores into the review lines, in one UPDATE.
+
+        A member's scores are those of its commercial entity in the club's company; the
+        CLV is 0 when it is not available (no churn).
+        """
+        if not self:
+            return
+        Score = self.env["loyalty.club.score"]
+        for review in self:
+            Score._compute_club_scores(
+                companies=review.company_id or self.env.company, date=review.date
+            )
+        Line = self.env["loyalty.club.review.line"]
+        Line.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE loyalty_club_review_line line
+                   SET rfm_score = s.rfm_score,
+                       rfm_segment_id = s.segment_id,
+                       civilformd_score = s.civilformd_score,
+                       value_class = s.value_class,
+                       clv = CASE WHEN s.clv_available THEN s.clv ELSE 0 END
+                  FROM loyalty_club_review review, res_partner rp, loyalty_club_score s
+                 WHERE line.review_id = review.id
+                   AND review.id IN %(reviews)s
+                   AND rp.id = line.partner_id
+                   AND s.partner_id = COALESCE(rp.commercial_partner_id, rp.id)
+                   AND s.company_id = COALESCE(review.company_id, %(company)s)
+                """,
+                reviews=tuple(self.ids),
+                company=self.env.company.id,
+            )
+        )
+        Line.invalidate_model(SNAPSHOT_FIELDS)

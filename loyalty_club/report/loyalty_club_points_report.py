@@ -1,0 +1,73 @@
+from odoo import fields, models, tools
+from odoo.tools import SQL
+
+
+class LoyaltyClubPointsReport(models.Model):
+    """Open club points by expiry date, valued at the company's cost per point."""
+
+    _name = "loyalty.club.points.report"
+    _inherit = ["loyalty.club.xlsx.mixin"]
+    _description = "Club Points Liability"
+    _auto = False
+    _order = "expiry_date, id"
+    _rec_name = "card_id"
+
+    card_id = fields.Many2one("loyalty.card", string="Card", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Member", readonly=True)
+    program_id = fields.Many2one("loyalty.program", string="Club", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    issue_date = fields.Date(readonly=True)
+    expiry_date = fields.Date(readonly=True)
+    points = fields.Float(string="Open Points", readonly=True)
+    point_cost = fields.Float(string="Cost per Point", readonly=True, aggregator="avg")
+    liability = fields.Monetary(readonly=True)
+
+    def _club_xlsx_fields(self):
+        return [
+            "expiry_date",
+            "program_id",
+            "card_id",
+            "partner_id",
+            "company_id",
+            "issue_date",
+            "points",
+            "point_cost",
+            "liability",
+        ]
+
+    def _select(self):
+        return SQL(
+            """
+            h.id, h.card_id, card.partner_id, card.program_id, c.id AS company_id,
+            c.currency_id, h.create_date::date AS issue_date, h.expiry_date,
+            h.remaining_points AS points, c.club_point_cost AS point_cost,
+            h.remaining_points * c.club_point_cost AS liability
+            """
+        )
+
+    def _from(self):
+        return SQL(
+            """
+            loyalty_history h
+            JOIN loyalty_card card ON card.id = h.card_id
+            JOIN loyalty_program p ON p.id = card.program_id
+            JOIN res_company c
+              ON c.id = COALESCE(p.company_id, (SELECT MIN(id) FROM res_company))
+            """
+        )
+
+    def _where(self):
+        return SQL("p.is_club AND h.remaining_points > 0")
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                "CREATE OR REPLACE VIEW %s AS (SELECT %s FROM %s WHERE %s)",
+                SQL.identifier(self._table),
+                self._select(),
+                self._from(),
+                self._where(),
+            )
+        )

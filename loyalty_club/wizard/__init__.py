@@ -1,0 +1,1 @@
+from . import loyalty_club_review_preview
