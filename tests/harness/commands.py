@@ -292,6 +292,66 @@ def run(args):
         return 0
 
 
+BENCH_RUNNER = """
+import runpy
+module = runpy.run_path({path!r}, run_name="bench")
+module["main"](env, {sizes!r})
+env.cr.commit()
+"""
+
+
+def bench(args):
+    """Install the addons (no demo) into a fresh database and run tests/bench/bench_*.py."""
+    try:
+        info, pg = _prepare()
+    except Missing as missing:
+        return str(missing)
+    bench_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench")
+    scripts = sorted(
+        os.path.join(bench_dir, name)
+        for name in os.listdir(bench_dir)
+        if name.startswith("bench_") and name.endswith(".py") and args.only in name
+    )
+    if not scripts:
+        return "error: no benchmark matches"
+    sizes = [int(size) for size in args.sizes.split(",") if size]
+    database = f"relsell_bench_{os.getpid()}"
+    logpath = os.path.join(tempfile.gettempdir(), f"{database}.log")
+    say(f"harness: installing the addons without demo data into {database} (log {logpath})")
+    with open(logpath, "w") as logfile:
+        code, watch = run_odoo(
+            odoo_command(
+                info,
+                pg,
+                database,
+                "-i",
+                ",".join(PRODUCT_ADDONS),
+                "--stop-after-init",
+                "--without-demo=all",
+                "--log-level=warn",
+                "--no-http",
+            ),
+            logfile,
+        )
+    status = 0
+    if code or watch.problems:
+        say("harness: installing the addons failed; no benchmark ran")
+        status = 1
+    for script in scripts if not status else ():
+        say(f"\n== {os.path.basename(script)} (sizes {sizes}) ==")
+        shell = subprocess.run(
+            odoo_command(info, pg, database, "--no-http", "--log-level=warn", subcommand="shell"),
+            input=BENCH_RUNNER.format(path=script, sizes=sizes),
+            text=True,
+            env=env(),
+            check=False,
+        )
+        status = status or shell.returncode
+    if not args.keep:
+        pglib.drop_database(pg, database)
+    return status
+
+
 def pot(args):
     """Write <addon>/i18n/<addon>.pot for each addon, exported by Odoo from a fresh install."""
     try:
