@@ -92,23 +92,24 @@ def _insert_leads(env, count):
                 response_time, response_working_time, is_late, consent,
                 create_uid, write_uid)
             SELECT %(prefix)s || ' ' || g,
-                   CASE WHEN g %% 3 = 0 THEN 'lead' ELSE 'opportunity' END,
-                   g %% 10 <> 7,
-                   %(company)s, %(team)s, (%(users)s)[1 + g %% %(nb_users)s],
-                   CASE WHEN g %% 5 = 0 THEN %(won_stage)s
-                        ELSE (%(open_stages)s)[1 + g %% %(nb_open)s] END,
-                   (%(sources)s)[1 + g %% 8], (%(sources)s)[1 + g %% 8],
-                   (%(channels)s)[1 + g %% 8],
-                   CASE WHEN g %% 5 = 0 THEN 100 ELSE 10 END,
-                   (g %% 50) * 100,
-                   now() at time zone 'UTC' - (g %% 730) * interval '1 day',
+                   CASE WHEN mod(g, 3) = 0 THEN 'lead' ELSE 'opportunity' END,
+                   mod(g, 10) <> 7,
+                   %(company)s, %(team)s, (%(users)s)[1 + mod(g, %(nb_users)s)],
+                   CASE WHEN mod(g, 5) = 0 THEN %(won_stage)s
+                        ELSE (%(open_stages)s)[1 + mod(g, %(nb_open)s)] END,
+                   (%(sources)s)[1 + mod(g, 8)], (%(sources)s)[1 + mod(g, 8)],
+                   (%(channels)s)[1 + mod(g, 8)],
+                   CASE WHEN mod(g, 5) = 0 THEN 100 ELSE 10 END,
+                   (mod(g, 50)) * 100,
+                   now() at time zone 'UTC' - (mod(g, 730)) * interval '1 day',
                    now() at time zone 'UTC',
-                   CASE WHEN g %% 5 = 0 OR g %% 10 = 7
-                        THEN now() at time zone 'UTC' - (g %% 730 - 20) * interval '1 day'
+                   CASE WHEN mod(g, 5) = 0 OR mod(g, 10) = 7
+                        THEN now() at time zone 'UTC'
+                             - GREATEST(mod(g, 730) - 20, 0) * interval '1 day'
                    END,
-                   CASE WHEN g %% 4 <> 0 THEN (g %% 600)::float END,
-                   CASE WHEN g %% 4 <> 0 THEN (g %% 240)::float END,
-                   g %% 9 = 0, TRUE, 1, 1
+                   CASE WHEN mod(g, 4) <> 0 THEN (mod(g, 600))::float END,
+                   CASE WHEN mod(g, 4) <> 0 THEN (mod(g, 240))::float END,
+                   mod(g, 9) = 0, TRUE, 1, 1
               FROM generate_series(%(start)s, %(stop)s) AS g
             """,
             prefix=BENCH_PREFIX,
