@@ -6,3 +6,6 @@ from . import test_touch_cron
 from . import test_touch_consent
 from . import test_touch_access
 from . import test_touch_referral
+from . import test_reports
+from . import test_export_xlsx
+from . import test_labels
