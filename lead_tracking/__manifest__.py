@@ -33,5 +33,10 @@
         "views/lead_tracking_menus.xml",
     ],
     "demo": ["demo/lead_tracking_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "lead_tracking/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
 }

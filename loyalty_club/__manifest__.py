@@ -40,6 +40,11 @@
         "views/loyalty_club_menus.xml",
     ],
     "demo": ["demo/loyalty_club_demo.xml", "demo/loyalty_club_score_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "loyalty_club/static/tests/tours/**/*",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -47,6 +47,11 @@
         "demo/touch_plan_demo.xml",
         "demo/touch_plan_report_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "touch_plan/static/tests/tours/**/*",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -4,3 +4,4 @@ from . import test_speed_to_lead
 from . import test_reports
 from . import test_cleansing
 from . import test_nurture
+from . import test_tours

@@ -8,3 +8,4 @@ from . import test_club_access
 from . import test_scoring
 from . import test_preview
 from . import test_reports
+from . import test_tours

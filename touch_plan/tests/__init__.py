@@ -9,3 +9,4 @@ from . import test_touch_referral
 from . import test_reports
 from . import test_export_xlsx
 from . import test_labels
+from . import test_tours

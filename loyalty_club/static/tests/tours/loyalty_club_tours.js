@@ -1,0 +1,38 @@
+import { registry } from "@web/core/registry";
+
+/** Capture the page (see touch_plan/tests/tour_screenshots.py). */
+function screenshotSteps(name) {
+    return [
+        {
+            content: `screenshot ${name}`,
+            trigger: "body",
+            run() {
+                console.log(`relsell_screenshot:${name}`);
+            },
+        },
+        {
+            content: `screenshot ${name} taken`,
+            trigger: `body[data-relsell-screenshot='${name}']`,
+        },
+    ];
+}
+
+registry.category("web_tour.tours").add("loyalty_club_portal_tour", {
+    url: "/my",
+    steps: () => [
+        {
+            content: "the club entry on the portal home",
+            trigger: ".o_portal_index_card a[href='/my/club']",
+            run: "click",
+        },
+        {
+            content: "the member's tier",
+            trigger: ".o_club_tier:contains('Gold')",
+        },
+        {
+            content: "the member's points",
+            trigger: ".o_club_points:contains('120')",
+        },
+        ...screenshotSteps("loyalty_club_portal"),
+    ],
+});
