@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from werkzeug.exceptions import NotFound
 
 from odoo import fields
@@ -30,8 +32,9 @@ class LoyaltyClubPortal(CustomerPortal):
     def _prepare_club_card_values(self, card):
         today = fields.Date.context_today(card)
         history = card.history_ids.sorted("id", reverse=True)[:50]
+        horizon = today + timedelta(days=card.program_id.club_expiry_notice_days)
         expiring = card.history_ids.filtered(
-            lambda h: h.remaining_points > 0 and h.expiry_date
+            lambda h: h.remaining_points > 0 and h.expiry_date and h.expiry_date <= horizon
         ).sorted("expiry_date")
         return {
             "page_name": "loyalty_club",

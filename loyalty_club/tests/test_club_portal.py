@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common_club import ClubCommon
@@ -16,11 +19,14 @@ class TestClubPortal(ClubCommon, HttpCase):
 
     def test_member_reads_own_card(self):
         self._issue(self.member_card, 42)
+        self._issue(self.member_card, 8, fields.Date.today() + timedelta(days=3))
         self.authenticate("club_member", "club_member")
         response = self.url_open("/my/club")
         self.assertEqual(response.status_code, 200)
         self.assertIn(self.member_card.code, response.text)
         self.assertIn("Gold", response.text)
+        self.assertIn("Points about to expire", response.text)
+        self.assertIn("Progress to", response.text)
         self.assertIn(f"/report/barcode/Code128/{self.member_card.code}", response.text)
         self.assertNotIn(self.other_card.code, response.text)
         response = self.url_open(f"/my/club/{self.member_card.id}")

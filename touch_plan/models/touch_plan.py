@@ -143,6 +143,17 @@ class TouchPlan(models.Model):
             )
         return res
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_enrolled(self):
+        enrolled = self.filtered("enrollment_ids")
+        if enrolled:
+            raise UserError(
+                _(
+                    "Plan %(plan)s has enrolled clients and cannot be deleted: archive it instead.",
+                    plan=enrolled[0].name,
+                )
+            )
+
     def action_view_enrollments(self):
         self.ensure_one()
         action = self.env["ir.actions.actions"]._for_xml_id(

@@ -13,7 +13,7 @@ class TouchPlanEnrollment(models.Model):
 
     name = fields.Char(compute="_compute_name")
     plan_id = fields.Many2one(
-        "touch.plan", required=True, ondelete="restrict", index=True, tracking=True
+        "touch.plan", required=True, ondelete="cascade", index=True, tracking=True
     )
     plan_kind = fields.Selection(related="plan_id.kind", store=True)
     res_model = fields.Char(

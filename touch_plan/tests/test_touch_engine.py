@@ -3,6 +3,7 @@ import datetime
 import holidays
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from .common_touch import TouchPlanCase
@@ -304,3 +305,15 @@ class TestTouchEngine(TouchPlanCase):
         again = client._touch_plan_enroll(self.lifetime)
         self.assertNotEqual(again, enrollment)
         self.assertEqual(client._touch_plan_enroll(self.lifetime), again, "enrolling is idempotent")
+
+    def test_plan_with_clients_is_archived_not_deleted(self):
+        client = self._create_client("Kept")
+        enrollment = client._touch_plan_enroll(self.lifetime)
+        with self.assertRaisesRegex(UserError, "archive it instead"):
+            self.lifetime.unlink()
+        self.assertTrue(enrollment.exists())
+        empty = self.env["touch.plan"].create(
+            {"name": "Empty plan", "step_ids": [(0, 0, {"name": "Call", "kind": "call", "channel": "call"})]}
+        )
+        empty.unlink()
+        self.assertFalse(empty.exists())
