@@ -313,7 +313,10 @@ class TestTouchEngine(TouchPlanCase):
             self.lifetime.unlink()
         self.assertTrue(enrollment.exists())
         empty = self.env["touch.plan"].create(
-            {"name": "Empty plan", "step_ids": [(0, 0, {"name": "Call", "kind": "call", "channel": "call"})]}
+            {
+                "name": "Empty plan",
+                "step_ids": [(0, 0, {"name": "Call", "kind": "call", "channel": "call"})],
+            }
         )
         empty.unlink()
         self.assertFalse(empty.exists())
