@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.models import parse_read_group_spec
 from odoo.tools import SQL
 
@@ -19,6 +19,7 @@ class LeadTrackingCostReport(models.Model):
     shows them computed from the group's sums (see ``_read_group_select``)."""
 
     _name = "lead.tracking.cost.report"
+    _inherit = ["touch.plan.sql.report"]
     _description = "Cost per Customer Analysis"
     _auto = False
     _order = "month desc, channel"
@@ -145,14 +146,4 @@ class LeadTrackingCostReport(models.Model):
             self._lead_query(),
             self._won_query(),
             self._customer_query(),
-        )
-
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE VIEW %s AS (%s)",
-                SQL.identifier(self._table),
-                self._query(),
-            )
         )

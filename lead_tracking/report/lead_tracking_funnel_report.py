@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 from ..models.utm_source import CHANNELS
@@ -11,6 +11,7 @@ class LeadTrackingFunnelReport(models.Model):
     of grouping is exactly ``won / leads * 100`` for that group."""
 
     _name = "lead.tracking.funnel.report"
+    _inherit = ["touch.plan.sql.report"]
     _description = "Lead Funnel Analysis"
     _auto = False
     _order = "create_date desc"
@@ -107,13 +108,3 @@ class LeadTrackingFunnelReport(models.Model):
 
     def _query(self):
         return SQL("%s FROM %s WHERE %s", self._select(), self._from(), self._where())
-
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE VIEW %s AS (%s)",
-                SQL.identifier(self._table),
-                self._query(),
-            )
-        )

@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 from ..models.loyalty_club_score import VALUE_CLASSES
@@ -8,7 +8,7 @@ class LoyaltyClubParetoReport(models.Model):
     """Customers ranked by revenue in the scoring window, with the 80/20 curve."""
 
     _name = "loyalty.club.pareto.report"
-    _inherit = ["loyalty.club.xlsx.mixin"]
+    _inherit = ["touch.plan.sql.report", "loyalty.club.xlsx.mixin"]
     _description = "Customer Pareto Analysis"
     _auto = False
     _order = "company_id, rank"
@@ -103,13 +103,5 @@ class LoyaltyClubParetoReport(models.Model):
             """
         )
 
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE VIEW %s AS (SELECT %s FROM %s)",
-                SQL.identifier(self._table),
-                self._select(),
-                self._from(),
-            )
-        )
+    def _query(self):
+        return SQL("SELECT %s FROM %s", self._select(), self._from())

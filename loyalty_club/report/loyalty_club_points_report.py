@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 
@@ -6,7 +6,7 @@ class LoyaltyClubPointsReport(models.Model):
     """Open club points by expiry date, valued at the company's cost per point."""
 
     _name = "loyalty.club.points.report"
-    _inherit = ["loyalty.club.xlsx.mixin"]
+    _inherit = ["touch.plan.sql.report", "loyalty.club.xlsx.mixin"]
     _description = "Club Points Liability"
     _auto = False
     _order = "expiry_date, id"
@@ -60,14 +60,5 @@ class LoyaltyClubPointsReport(models.Model):
     def _where(self):
         return SQL("p.is_club AND h.remaining_points > 0")
 
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE VIEW %s AS (SELECT %s FROM %s WHERE %s)",
-                SQL.identifier(self._table),
-                self._select(),
-                self._from(),
-                self._where(),
-            )
-        )
+    def _query(self):
+        return SQL("SELECT %s FROM %s WHERE %s", self._select(), self._from(), self._where())

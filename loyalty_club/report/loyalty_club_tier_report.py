@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 from ..models.loyalty_club_score import VALUE_CLASSES
@@ -8,7 +8,7 @@ class LoyaltyClubTierReport(models.Model):
     """Members per tier at each review and their moves between reviews."""
 
     _name = "loyalty.club.tier.report"
-    _inherit = ["loyalty.club.xlsx.mixin"]
+    _inherit = ["touch.plan.sql.report", "loyalty.club.xlsx.mixin"]
     _description = "Club Tier Distribution and Movements"
     _auto = False
     _order = "date desc, id"
@@ -56,13 +56,5 @@ class LoyaltyClubTierReport(models.Model):
     def _from(self):
         return SQL("loyalty_club_review_line l JOIN loyalty_club_review r ON r.id = l.review_id")
 
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE VIEW %s AS (SELECT %s FROM %s)",
-                SQL.identifier(self._table),
-                self._select(),
-                self._from(),
-            )
-        )
+    def _query(self):
+        return SQL("SELECT %s FROM %s", self._select(), self._from())

@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 
@@ -12,6 +12,7 @@ class TouchPlanClientReport(models.Model):
     """
 
     _name = "touch.plan.client.report"
+    _inherit = ["touch.plan.sql.report"]
     _description = "Touch Plan Client Analysis"
     _auto = False
     _rec_name = "partner_id"
@@ -126,13 +127,3 @@ class TouchPlanClientReport(models.Model):
 
     def _query(self):
         return SQL("%s %s %s", self._select(), self._from(), self._where())
-
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE VIEW %s AS (%s)",
-                SQL.identifier(self._table),
-                self._query(),
-            )
-        )

@@ -1,6 +1,6 @@
 import datetime
 
-from odoo import _, api, fields, models, tools
+from odoo import _, api, fields, models
 from odoo.tools import SQL
 
 from ..models.touch_plan_step import CHANNELS, OUTCOMES, TOUCH_KINDS
@@ -20,6 +20,7 @@ class TouchPlanTouchReport(models.Model):
     """
 
     _name = "touch.plan.touch.report"
+    _inherit = ["touch.plan.sql.report"]
     _description = "Touch Analysis"
     _auto = False
     _rec_name = "name"
@@ -139,16 +140,6 @@ class TouchPlanTouchReport(models.Model):
 
     def _query(self):
         return SQL("%s %s %s", self._select(), self._from(), self._where())
-
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE VIEW %s AS (%s)",
-                SQL.identifier(self._table),
-                self._query(),
-            )
-        )
 
     def action_open_touch(self):
         self.ensure_one()
