@@ -1,22 +1,6 @@
 import { registry } from "@web/core/registry";
+import { screenshotSteps } from "@touch_plan/../tests/tours/screenshot_steps";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
-
-/** Capture the page (see touch_plan/tests/tour_screenshots.py). */
-function screenshotSteps(name) {
-    return [
-        {
-            content: `screenshot ${name}`,
-            trigger: "body",
-            run() {
-                console.log(`relsell_screenshot:${name}`);
-            },
-        },
-        {
-            content: `screenshot ${name} taken`,
-            trigger: `body[data-relsell-screenshot='${name}']`,
-        },
-    ];
-}
 
 registry.category("web_tour.tours").add("lead_tracking_funnel_tour", {
     url: "/odoo",

@@ -1,21 +1,5 @@
 import { registry } from "@web/core/registry";
-
-/** Capture the page (see touch_plan/tests/tour_screenshots.py). */
-function screenshotSteps(name) {
-    return [
-        {
-            content: `screenshot ${name}`,
-            trigger: "body",
-            run() {
-                console.log(`relsell_screenshot:${name}`);
-            },
-        },
-        {
-            content: `screenshot ${name} taken`,
-            trigger: `body[data-relsell-screenshot='${name}']`,
-        },
-    ];
-}
+import { screenshotSteps } from "@touch_plan/../tests/tours/screenshot_steps";
 
 registry.category("web_tour.tours").add("loyalty_club_portal_tour", {
     url: "/my",

@@ -1,22 +1,6 @@
 import { registry } from "@web/core/registry";
+import { screenshotSteps } from "./screenshot_steps";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
-
-/** A step capturing the page (see touch_plan/tests/tour_screenshots.py). */
-export function screenshotSteps(name) {
-    return [
-        {
-            content: `screenshot ${name}`,
-            trigger: "body",
-            run() {
-                console.log(`relsell_screenshot:${name}`);
-            },
-        },
-        {
-            content: `screenshot ${name} taken`,
-            trigger: `body[data-relsell-screenshot='${name}']`,
-        },
-    ];
-}
 
 registry.category("web_tour.tours").add("touch_plan_rep_call_tour", {
     url: "/odoo",
