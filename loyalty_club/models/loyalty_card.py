@@ -7,6 +7,8 @@ from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, split_every
 
+from .bulk_insert import insert_rows
+
 DEFAULT_TEMPLATES = {
     "club_upgrade": "loyalty_club.mail_template_club_upgrade",
     "club_downgrade": "loyalty_club.mail_template_club_downgrade",
@@ -176,14 +178,21 @@ class LoyaltyCard(models.Model):
     # Tiers
     # ------------------------------------------------------------------
     def _club_set_tier(self, tier, reason, note=False, review=None):
-        """Put all cards in ``tier`` (one write) and log the change."""
+        """Put all cards in ``tier`` (one write) and log the change (one insert)."""
         if not self:
             return
         today = review.date if review else fields.Date.context_today(self)
-        self.env["loyalty.club.tier.history"].sudo().create(
+        self.fetch(
+            ["club_tier_id", "club_qualifying_value", "partner_id", "program_id", "company_id"]
+        )
+        insert_rows(
+            self.env["loyalty.club.tier.history"],
             [
                 {
                     "card_id": card.id,
+                    "partner_id": card.partner_id.id,
+                    "program_id": card.program_id.id,
+                    "company_id": card.company_id.id,
                     "tier_before_id": card.club_tier_id.id,
                     "tier_after_id": tier.id,
                     "reason": reason,
@@ -193,7 +202,7 @@ class LoyaltyCard(models.Model):
                     "date": today,
                 }
                 for card in self
-            ]
+            ],
         )
         self.with_context(loyalty_club_tier_write=True).write(
             {"club_tier_id": tier.id, "club_tier_since": today, "club_downgrade_date": False}
@@ -202,13 +211,12 @@ class LoyaltyCard(models.Model):
 
     def _club_apply_pricelist(self):
         """Give members the pricelist of their tier (one write per company and pricelist)."""
-        groups = defaultdict(lambda: self.env["res.partner"])
+        groups = defaultdict(list)
         for card in self.filtered(lambda c: c.club_tier_id.pricelist_id and c.partner_id):
-            groups[(card.company_id or self.env.company, card.club_tier_id.pricelist_id)] |= (
-                card.partner_id
-            )
-        for (company, pricelist), partners in groups.items():
-            partners.sudo().with_company(company).write(
+            company = card.company_id or self.env.company
+            groups[(company, card.club_tier_id.pricelist_id)].append(card.partner_id.id)
+        for (company, pricelist), partner_ids in groups.items():
+            self.env["res.partner"].browse(partner_ids).sudo().with_company(company).write(
                 {"property_product_pricelist": pricelist.id}
             )
 
@@ -240,20 +248,22 @@ class LoyaltyCard(models.Model):
         """
         cards = self.browse(list(decisions))
         self._club_set_qualifying({cid: d["qualifying"] for cid, d in decisions.items()})
-        moved = defaultdict(lambda: self.browse())
-        due = defaultdict(lambda: self.browse())
+        cards.fetch(["club_downgrade_date"])
+        moved = defaultdict(list)  # {(tier id, move): card ids}
+        due = defaultdict(list)  # {downgrade date: card ids}
         for card in cards:
             decision = decisions[card.id]
             if decision["move"] in ("up", "down"):
-                moved[(decision["final"], decision["move"])] |= card
+                moved[(decision["final"], decision["move"])].append(card.id)
             elif card.club_downgrade_date != decision["due"]:
-                due[decision["due"]] |= card
-        for due_date, due_cards in due.items():
-            due_cards.write({"club_downgrade_date": due_date})
-        for (tier_id, move), tier_cards in moved.items():
-            tier = self.env["loyalty.club.tier"].browse(tier_id)
-            tier_cards._club_set_tier(
-                tier, reason=reason_up if move == "up" else reason_down, review=review
+                due[decision["due"]].append(card.id)
+        for due_date, card_ids in due.items():
+            self.browse(card_ids).write({"club_downgrade_date": due_date})
+        for (tier_id, move), card_ids in moved.items():
+            self.browse(card_ids)._club_set_tier(
+                self.env["loyalty.club.tier"].browse(tier_id),
+                reason=reason_up if move == "up" else reason_down,
+                review=review,
             )
         if next_review:
             cards.write({"club_next_review_date": next_review})
@@ -302,11 +312,14 @@ class LoyaltyCard(models.Model):
         """Queue one mail per card with the club's template for ``trigger`` (batched)."""
         if not self or self.env.context.get("loyalty_no_mail"):
             return
-        by_template = defaultdict(list)
+        by_program = defaultdict(list)
         for card in self.filtered(lambda c: c.partner_id.email):
-            template = card._club_get_mail_template(trigger)
+            by_program[card.program_id].append(card.id)
+        by_template = defaultdict(list)
+        for card_ids in by_program.values():
+            template = self.browse(card_ids[0])._club_get_mail_template(trigger)
             if template:
-                by_template[template].append(card.id)
+                by_template[template].extend(card_ids)
         for template, card_ids in by_template.items():
             template.sudo().send_mail_batch(
                 card_ids, email_layout_xmlid="mail.mail_notification_light"

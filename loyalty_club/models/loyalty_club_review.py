@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .bulk_insert import can_insert, insert_rows
+
 MOVES = [("up", "Up"), ("down", "Down"), ("same", "Same")]
 
 
@@ -54,13 +56,31 @@ class LoyaltyClubReview(models.Model):
             review.count_warned = warned.get(review, 0)
 
     @api.model
+    def _prepare_review_lines_values(self, cards, decisions):
+        """Values of the review lines of ``cards`` (without ``review_id``), in one batch.
+
+        Calls :meth:`_prepare_review_line_values` for each card after reading the
+        cards' fields it uses at once. Override this batch hook to add values that
+        are best read for all members together (one query), or the per-member hook
+        for simple values.
+
+        :param cards: the members' ``loyalty.card`` records
+        :param decisions: ``{card_id: move_info}`` (see :meth:`_prepare_review_line_values`)
+        :return: list of values, one per card
+        """
+        cards.fetch(["partner_id", "program_id"])
+        return [self._prepare_review_line_values(card, decisions[card.id]) for card in cards]
+
+    @api.model
     def _prepare_review_line_values(self, card, move_info):
         """Values of one review line (without ``review_id``).
 
         :param card: the member's ``loyalty.card``
         :param move_info: dict with ``before``, ``after`` (tier ids), ``qualifying`` and,
             for a real review, ``final``, ``move`` and ``warn``
-        Override to snapshot more about the member (scores...).
+        Override to snapshot more about the member (scores...). The lines of a review
+        are inserted in bulk (see :meth:`_club_insert_lines`): values of plain stored
+        fields keep it fast.
         """
         final = move_info.get("final", move_info["after"])
         move = move_info.get("move")
@@ -78,6 +98,29 @@ class LoyaltyClubReview(models.Model):
             "move": move,
             "warned": bool(move_info.get("warn")),
         }
+
+    def _club_insert_lines(self, vals_list):
+        """Add lines to this review, with one ``INSERT`` for all of them.
+
+        The stored related fields of the lines are filled from the review. Values of
+        fields that cannot be inserted in bulk (x2many, translated...) fall back to
+        ``create()``.
+
+        :param vals_list: line values without ``review_id``
+        :return: the new ``loyalty.club.review.line`` records
+        """
+        self.ensure_one()
+        Line = self.env["loyalty.club.review.line"]
+        fnames = {fname for vals in vals_list for fname in vals}
+        if not all(can_insert(Line._fields[fname]) for fname in fnames):
+            return Line.create([dict(vals, review_id=self.id) for vals in vals_list])
+        review_values = {
+            "review_id": self.id,
+            "company_id": self.company_id.id,
+            "program_id": self.program_id.id,
+            "date": self.date,
+        }
+        return insert_rows(Line, [dict(vals, **review_values) for vals in vals_list])
 
 
 class LoyaltyClubReviewLine(models.Model):

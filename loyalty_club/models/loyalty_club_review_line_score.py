@@ -23,8 +23,14 @@ class LoyaltyClubReview(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         reviews = super().create(vals_list)
-        reviews._club_snapshot_scores()
+        # a review created without lines gets its snapshot when they are added
+        reviews.filtered("line_ids")._club_snapshot_scores()
         return reviews
+
+    def _club_insert_lines(self, vals_list):
+        lines = super()._club_insert_lines(vals_list)
+        self._club_snapshot_scores()
+        return lines
 
     def _club_snapshot_scores(self):
         """Re-score the customers of each review's company on the review date, then copy

@@ -117,32 +117,10 @@ class LoyaltyClubScore(models.Model):
                 score.clv_display = score.currency_id.format(score.clv)
 
     def _club_xlsx_fields(self):
+        # the stored figures without the computation internals, the CLV as displayed
+        internal = {"date", "window_start", "first_date", "clv_available", "clv"}
         return [
-            "partner_id",
-            "company_id",
-            "last_invoice_date",
-            "recency_days",
-            "frequency",
-            "monetary",
-            "r_score",
-            "f_score",
-            "m_score",
-            "rfm_score",
-            "segment_id",
-            "referral_count",
-            "income",
-            "length_days",
-            "overdue_amount",
-            "avg_days_late",
-            "cooperation",
-            "impression",
-            "opportunity",
-            *(f"civ_{key}" for key, _label in CIVILFORMD_CRITERIA),
-            "civilformd_score",
-            "value_class",
-            "avg_purchase_value",
-            "purchases_per_year",
-            "churn_rate",
+            *(fname for fname in self._club_score_columns() if fname not in internal),
             "clv_display",
         ]
 
@@ -232,7 +210,10 @@ class LoyaltyClubScore(models.Model):
                     RETURNING id
                 ),
                 cleanup AS (%(cleanup)s)
-                SELECT (SELECT COUNT(*) FROM upsert), (SELECT COUNT(*) FROM cleanup)
+                SELECT p.company_id, COALESCE(ch.previous, 0), COALESCE(ch.lost, 0),
+                       (SELECT COUNT(*) FROM upsert), (SELECT COUNT(*) FROM cleanup)
+                  FROM params p
+                  LEFT JOIN churn ch ON ch.company_id = p.company_id
                 """,
                 query=query,
                 columns=column_sql,
@@ -242,8 +223,11 @@ class LoyaltyClubScore(models.Model):
                 cleanup=cleanup,
             )
         )
-        count, _deleted = self.env.cr.fetchone()
-        self._club_update_company_churn(companies, date)
+        rows = self.env.cr.fetchall()
+        count = rows[0][3] if rows else 0
+        self._club_update_company_churn(
+            companies, {company_id: (previous, lost) for company_id, previous, lost, *_ in rows}
+        )
         self.invalidate_model()
         _logger.info("Customer club: %s customer scores computed", count)
         return count
@@ -439,7 +423,10 @@ class LoyaltyClubScore(models.Model):
                  GROUP BY mv.company_id, mv.partner_id
             ),
             churn AS (
+                -- customers invoiced in the previous window, and those of them lost since
                 SELECT company_id,
+                       COUNT(*) FILTER (WHERE active_prev) AS previous,
+                       COUNT(*) FILTER (WHERE active_prev AND NOT active_now) AS lost,
                        CASE WHEN COUNT(*) FILTER (WHERE active_prev) > 0
                             THEN (COUNT(*) FILTER (WHERE active_prev AND NOT active_now))::numeric
                                  / COUNT(*) FILTER (WHERE active_prev)
@@ -550,39 +537,12 @@ class LoyaltyClubScore(models.Model):
         )
 
     @api.model
-    def _club_update_company_churn(self, companies, date):
-        """Store the company churn figures shown in the settings and reports."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT company_id,
-                       COUNT(*) FILTER (WHERE prev) AS previous,
-                       COUNT(*) FILTER (WHERE prev AND NOT now) AS lost
-                  FROM (
-                    SELECT m.company_id, m.commercial_partner_id,
-                           BOOL_OR(m.invoice_date > (%(today)s::date
-                                   - make_interval(months => c.club_window_months))::date)
-                               AS now,
-                           BOOL_OR(m.invoice_date <= (%(today)s::date
-                                   - make_interval(months => c.club_window_months))::date)
-                               AS prev
-                      FROM account_move m
-                      JOIN res_company c ON c.id = m.company_id
-                     WHERE m.company_id IN %(companies)s
-                       AND m.state = 'posted' AND m.move_type = 'out_invoice'
-                       AND m.commercial_partner_id IS NOT NULL
-                       AND m.invoice_date <= %(today)s::date
-                       AND m.invoice_date > (%(today)s::date
-                           - make_interval(months => 2 * c.club_window_months))::date
-                     GROUP BY 1, 2
-                  ) active
-                 GROUP BY company_id
-                """,
-                today=date,
-                companies=tuple(companies.ids),
-            )
-        )
-        figures = {company_id: (prev, lost) for company_id, prev, lost in self.env.cr.fetchall()}
+    def _club_update_company_churn(self, companies, figures):
+        """Store the company churn figures shown in the settings and reports.
+
+        :param figures: ``{company_id: (customers previous window, lost since)}``, as
+            counted by the ``churn`` part of the scoring statement
+        """
         now = fields.Datetime.now()
         for company in companies.sudo():
             previous, lost = figures.get(company.id, (0, 0))

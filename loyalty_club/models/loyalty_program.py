@@ -268,9 +268,13 @@ class LoyaltyProgram(models.Model):
         if not cards:
             return {}
         starts = defaultdict(list)
-        for card in cards:
-            since = card.club_member_since or (card.create_date and card.create_date.date())
-            starts[self._club_window_start(since, on_date)].append(card.id)
+        if self.club_window == "anniversary":
+            cards.fetch(["club_member_since", "create_date"])
+            for card in cards:
+                since = card.club_member_since or (card.create_date and card.create_date.date())
+                starts[self._club_window_start(since, on_date)].append(card.id)
+        else:
+            starts[self._club_window_start(False, on_date)] = cards.ids
         values = dict.fromkeys(cards.ids, 0.0)
         end = fields.Datetime.to_datetime(on_date) + relativedelta(days=1)
         if self.club_tier_basis == "spend":
@@ -339,15 +343,16 @@ class LoyaltyProgram(models.Model):
         self.ensure_one()
         on_date = date or fields.Date.context_today(self)
         cards = cards if cards is not None else self._club_members()
-        tiers = self._club_sorted_tiers(thresholds)
+        tiers = [(tier.id, threshold) for tier, threshold in self._club_sorted_tiers(thresholds)]
         qualifying = self._club_qualifying_values(cards, on_date)
+        cards.fetch(["club_tier_id"])
         moves = {}
         for card in cards:
             value = qualifying.get(card.id, 0.0)
             after = False
-            for tier, threshold in tiers:
+            for tier_id, threshold in tiers:
                 if value >= threshold:
-                    after = tier.id
+                    after = tier_id
             moves[card.id] = {
                 "before": card.club_tier_id.id,
                 "after": after,
@@ -369,6 +374,7 @@ class LoyaltyProgram(models.Model):
         rank = self._club_tier_rank()
         ordered = [tier.id for tier, _thr in self._club_sorted_tiers()]
         cards = self.env["loyalty.card"].browse(list(moves))
+        cards.fetch(["club_downgrade_date"])
         due_dates = {card.id: card.club_downgrade_date for card in cards}
         decisions = {}
         for card_id, move in moves.items():
@@ -399,8 +405,10 @@ class LoyaltyProgram(models.Model):
     def _club_run_review(self, date=None):
         """Review every member of the club: apply tier moves, write history and a review.
 
-        Set-based: one qualifying query, one write per distinct outcome, one create for
-        history lines and review lines, one batched mail per template.
+        Set-based, with a number of queries that does not depend on the number of
+        members: one qualifying query, one insert for the review lines (then the
+        score snapshot), one write per target tier with one insert for its tier
+        history, one batched mail per template.
         """
         self.ensure_one()
         on_date = date or fields.Date.context_today(self)
@@ -408,21 +416,9 @@ class LoyaltyProgram(models.Model):
         decisions = self._club_apply_policy(moves, on_date)
         cards = self.env["loyalty.card"].browse(list(decisions))
         next_review = on_date + relativedelta(months=int(self.club_review_interval))
-        review = self.env["loyalty.club.review"].create(
-            {
-                "program_id": self.id,
-                "date": on_date,
-                "state": "done",
-                "line_ids": [
-                    fields.Command.create(
-                        self.env["loyalty.club.review"]._prepare_review_line_values(
-                            card, decisions[card.id]
-                        )
-                    )
-                    for card in cards
-                ],
-            }
-        )
+        Review = self.env["loyalty.club.review"]
+        review = Review.create({"program_id": self.id, "date": on_date, "state": "done"})
+        review._club_insert_lines(Review._prepare_review_lines_values(cards, decisions))
         self.env["loyalty.card"]._club_apply_decisions(
             decisions,
             reason_up="review",
