@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
@@ -97,6 +98,46 @@ class TestClubReview(ClubCommon, TransactionCase):
         self.assertEqual(
             (history.tier_before_id, history.tier_after_id), (self.platinum, self.gold)
         )
+
+    def test_review_rows_inserted_in_bulk(self):
+        """Review lines and tier history are inserted in bulk: related fields filled,
+        one2many caches of their parents up to date, review counts recomputed."""
+        self.program.company_id = self.env.company
+        self.assertEqual(len(self.rising.club_tier_history_ids), 1, "joined the club")
+        self.env["loyalty.history"].with_context(loyalty_club_no_ledger=True).create(
+            {"card_id": self.rising.id, "description": "Sale", "issued": 600, "move_type": "issue"}
+        )
+        review = self.program._club_run_review()
+        self.assertEqual(review.count_up, 1)
+        self.assertEqual(len(review.line_ids), 4)
+        line = review.line_ids.filtered(lambda rl: rl.card_id == self.rising)
+        self.assertEqual(
+            (line.program_id, line.company_id, line.date, line.partner_id),
+            (self.program, self.env.company, review.date, self.rising.partner_id),
+        )
+        self.assertEqual(len(self.rising.club_tier_history_ids), 2, "cache sees the new row")
+        history = self.rising.club_tier_history_ids.filtered(lambda h: h.review_id == review)
+        self.assertEqual(
+            (history.partner_id, history.program_id, history.company_id),
+            (self.rising.partner_id, self.program, self.env.company),
+        )
+        self.assertEqual(
+            (history.tier_before_id, history.tier_after_id, history.qualifying_value),
+            (self.silver, self.platinum, 600.0),
+        )
+        self.assertEqual(history.create_uid, self.env.user)
+
+    def test_review_line_hook(self):
+        """Overrides of _prepare_review_line_values reach the review lines."""
+        Review = self.registry["loyalty.club.review"]
+        prepare = Review._prepare_review_line_values
+
+        def prepare_more(self, card, move_info):
+            return dict(prepare(self, card, move_info), qualifying_value=42.0)
+
+        with patch.object(Review, "_prepare_review_line_values", prepare_more):
+            review = self.program._club_run_review()
+        self.assertEqual(set(review.line_ids.mapped("qualifying_value")), {42.0})
 
     def test_review_recompute_policy_drops_to_qualifying_tier(self):
         self.program.write({"club_downgrade_policy": "recompute", "club_grace_days": 0})
