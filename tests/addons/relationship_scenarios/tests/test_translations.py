@@ -43,6 +43,10 @@ EXPECTED = {
         "portal": "لست عضوًا في نادي العملاء بعد.",
         "portal_history": "سجل النقاط",
         "referral_ask": "هل تعرف شخصًا قد يحتاج إلى مساعدتنا؟",
+        "tier_history": "سجل المستويات",
+        "moved_to": "انتقل إلى",
+        "downgrade_subject": "أصبح مستواك في النادي الآن {}",
+        "no_tier": "لم تعد عضويتك في",
     },
     "fa_IR": {
         "touch_model": "نقطه تماس",
@@ -58,6 +62,10 @@ EXPECTED = {
         "portal": "شما هنوز عضو باشگاه مشتریان نیستید.",
         "portal_history": "تاریخچه امتیاز",
         "referral_ask": "کسی را می\u200cشناسید که به کمک ما نیاز داشته باشد؟",
+        "tier_history": "تاریخچه سطح",
+        "moved_to": "منتقل شد به",
+        "downgrade_subject": "سطح باشگاه شما اکنون {} است",
+        "no_tier": "دیگر سطحی ندارد",
     },
 }
 
@@ -173,3 +181,40 @@ class TestTranslationsLoaded(ClubCommon, HttpCase):
                 self.assertRegex(page, r'id="wrapwrap"[^>]*class="[^"]*\bo_rtl\b')
                 self.assertIn(expected["portal_history"], page)
                 self.assertNotIn("Points history", page)
+                # the tier history arrow turns with the page: an icon flipped under
+                # .o_rtl, tier names isolated, no hard-coded left-to-right arrow
+                self.assertIn(expected["tier_history"], page)
+                self.assertRegex(
+                    page,
+                    r'<bdi>[^<]*</bdi>\s*<i class="fa fa-long-arrow-right[^"]*"[^>]*'
+                    + 'aria-label="%s"' % re.escape(expected["moved_to"]),
+                )
+                self.assertNotIn("→", page)
+
+    def test_downgrade_mail_in_member_language(self):
+        """The downgrade mail speaks the member's language, tier name included,
+        and has no English fallback when the member leaves the tiers."""
+        names = {"ar_001": "ذهبي", "fa_IR": "طلایی"}
+        template = self.env.ref("loyalty_club.mail_template_club_downgrade")
+        for code, expected in EXPECTED.items():
+            with self.subTest(lang=code):
+                self.gold.with_context(lang=code).name = names[code]
+                partner = self.env["res.partner"].create(
+                    {"name": "Omid Member", "email": "omid@example.com", "lang": code}
+                )
+                card = self._make_member(partner, tier=self.gold)
+                rendered = template._generate_template(card.ids, ("subject", "body_html"))
+                self.assertEqual(
+                    rendered[card.id]["subject"], expected["downgrade_subject"].format(names[code])
+                )
+                self.assertIn(names[code], rendered[card.id]["body_html"])
+                self.assertNotIn("Gold", rendered[card.id]["subject"])
+                # below the lowest tier: no tier name, and nothing left in English
+                card.with_context(loyalty_club_tier_write=True).club_tier_id = False
+                rendered = template._generate_template(card.ids, ("subject", "body_html"))
+                self.assertEqual(
+                    rendered[card.id]["subject"], expected["downgrade_subject"].format("-")
+                )
+                self.assertNotIn("basic", rendered[card.id]["subject"])
+                self.assertIn(expected["no_tier"], rendered[card.id]["body_html"])
+                self.assertNotIn("is now at tier", rendered[card.id]["body_html"])
