@@ -312,6 +312,8 @@ class LoyaltyCard(models.Model):
         """Queue one mail per card with the club's template for ``trigger`` (batched)."""
         if not self or self.env.context.get("loyalty_no_mail"):
             return
+        self.fetch(["partner_id", "program_id"])
+        self.partner_id.fetch(["email"])
         by_program = defaultdict(list)
         for card in self.filtered(lambda c: c.partner_id.email):
             by_program[card.program_id].append(card.id)

@@ -189,7 +189,7 @@ class LoyaltyClubScore(models.Model):
             cleanup = SQL(
                 """DELETE FROM loyalty_club_score old
                     WHERE old.company_id IN %(companies)s
-                      AND old.id NOT IN (SELECT id FROM upsert)
+                      AND NOT EXISTS (SELECT FROM upsert WHERE upsert.id = old.id)
                 RETURNING old.id""",
                 companies=tuple(companies.ids),
             )

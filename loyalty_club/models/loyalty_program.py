@@ -405,10 +405,9 @@ class LoyaltyProgram(models.Model):
     def _club_run_review(self, date=None):
         """Review every member of the club: apply tier moves, write history and a review.
 
-        Set-based, with a number of queries that does not depend on the number of
-        members: one qualifying query, one insert for the review lines (then the
-        score snapshot), one write per target tier with one insert for its tier
-        history, one batched mail per template.
+        Set-based, no query or write per member: one qualifying query, one insert for
+        the review lines (then the score snapshot), one write per target tier with one
+        insert for its tier history, one batched mail per template.
         """
         self.ensure_one()
         on_date = date or fields.Date.context_today(self)
