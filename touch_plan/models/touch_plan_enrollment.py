@@ -238,9 +238,20 @@ class TouchPlanEnrollment(models.Model):
         activities.sudo().unlink()
 
     def _prepare_touch_values(self, step, day, occurrence):
+        """Values of a touch of ``step`` on ``day``, complete.
+
+        The related and computed columns are filled in too (with the values
+        their computation gives) so that touches created in bulk are written
+        by their INSERT alone, without being computed and updated after it.
+        """
         self.ensure_one()
         return {
             "enrollment_id": self.id,
+            "plan_id": self.plan_id.id,
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "user_id": (step.user_id or self.user_id).id,
+            "state": "planned",
             "step_id": step.id,
             "name": step.name,
             "kind": step.kind,
@@ -289,9 +300,7 @@ class TouchPlanEnrollment(models.Model):
                         if key in existing or (date_from and day < date_from):
                             continue
                         vals_list.append(enrollment._prepare_touch_values(step, day, occurrence))
-        touches = Touch.with_context(
-            mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
-        ).create(vals_list)
+        touches = Touch._create_planned(vals_list)
         if steps is None:
             enrollments.filtered(lambda e: not e.touches_generated).touches_generated = True
         return touches

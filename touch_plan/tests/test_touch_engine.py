@@ -126,6 +126,28 @@ class TestTouchEngine(TouchPlanCase):
         self.assertIn("cancelled", call.skip_reason)
         self.assertFalse(enrollment.touch_ids.filtered(lambda t: t.kind == "followup"))
 
+    def test_generated_touches_hold_computed_values(self):
+        """Touches created in bulk hold what their computations give, and show at once."""
+        self.birthday_step.user_id = self.env.user
+        client = self._create_client("Bulk")
+        with freeze_time("2027-01-01"):
+            enrollment = client._touch_plan_enroll(self.custom_plan)
+            self.assertFalse(enrollment.touch_ids)  # in cache before the generation
+            touches = enrollment._generate_touches()
+        self.assertEqual(enrollment.touch_ids, touches)
+        self.assertEqual(set(touches.step_id.ids), {self.birthday_step.id, self.eid_step.id})
+        for touch in touches:
+            self.assertEqual(touch.plan_id, self.custom_plan)
+            self.assertEqual(touch.partner_id, client)
+            self.assertEqual(touch.company_id, enrollment.company_id)
+            self.assertEqual(touch.state, "planned")
+            self.assertEqual(touch.create_uid, self.env.user)
+            self.assertFalse(touch.message_ids, "no chatter message per touch")
+            self.assertFalse(touch.message_follower_ids)
+        birthday = touches.filtered(lambda t: t.step_id == self.birthday_step)
+        self.assertEqual(birthday.user_id, self.env.user, "the step's responsible first")
+        self.assertEqual((touches - birthday).user_id, self.rep, "then the enrollment's")
+
     def test_feb29_birthday(self):
         client = self._create_client("Leap", key_dates=False)
         self.env["touch.plan.key.date"].create(
