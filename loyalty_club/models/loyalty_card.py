@@ -7,7 +7,7 @@ from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, split_every
 
-from .bulk_insert import insert_rows
+from odoo.addons.touch_plan.tools import insert_rows
 
 DEFAULT_TEMPLATES = {
     "club_upgrade": "loyalty_club.mail_template_club_upgrade",

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .bulk_insert import can_insert, insert_rows
+from odoo.addons.touch_plan.tools import can_insert, insert_rows
 
 MOVES = [("up", "Up"), ("down", "Down"), ("same", "Same")]
 

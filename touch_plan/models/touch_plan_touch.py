@@ -4,14 +4,11 @@ from collections import defaultdict
 import pytz
 
 from odoo import _, api, fields, models
-from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.osv import expression
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL
 
+from ..tools import insert_rows
 from .touch_plan_step import CHANNELS, MANUAL_CHANNELS, OUTCOMES, TOUCH_KINDS
-
-# rows per INSERT of the touch engine's bulk creation
-INSERT_BATCH_SIZE = 5000
 
 ACTIVITY_TYPES = {
     "call": "touch_plan.mail_activity_type_touch_call",
@@ -133,77 +130,19 @@ class TouchPlanTouch(models.Model):
 
     @api.model
     def _create_planned(self, vals_list):
-        """Create the engine's planned touches in bulk, one INSERT per batch of rows.
+        """Create the engine's planned touches in bulk (see :func:`insert_rows`).
 
         The engine creates the touches of a whole cycle at once (about 30 per
-        client, hundreds of thousands a night for a large book); the ORM's
-        ``create`` costs several times the INSERT itself there (defaults read
-        per row, related columns computed again after the INSERT). So the rows
-        are inserted directly, with what ``create`` would have stored:
-
-        * ``vals_list`` holds complete values, computed and related columns
-          included (see ``touch.plan.enrollment._prepare_touch_values``);
-        * the defaults of the other stored fields are read once for all rows;
-        * as for the engine's creates before: no chatter message, no follower
-          and no tracking. Touches have no Python constraint, and no stored
-          field of another model depends on them.
-
-        :return: the new touches (not in cache; the one2many fields to touches
-            are invalidated)
+        client, hundreds of thousands a night for a large book), where the ORM's
+        ``create`` costs several times the INSERT itself. ``vals_list`` holds
+        complete values, computed and related columns included (see
+        ``touch.plan.enrollment._prepare_touch_values``); as for the engine's
+        creates before: no chatter message, no follower and no tracking.
+        Touches have no Python constraint, and no stored field of another model
+        depends on them.
         """
-        if not vals_list:
-            return self.browse()
         self.check_access("create")
-        self.flush_model()
-        names = {name for vals in vals_list for name in vals}
-        defaults = self.default_get(
-            [
-                name
-                for name, field in self._fields.items()
-                if field.store
-                and field.column_type
-                and name not in names
-                and name not in ("id", *LOG_ACCESS_COLUMNS)
-            ]
-        )
-        now = self.env.cr.now()
-        magic = {
-            "create_uid": self.env.uid,
-            "create_date": now,
-            "write_uid": self.env.uid,
-            "write_date": now,
-        }
-        columns = [
-            self._fields[name]
-            for name in sorted(names | defaults.keys())
-            if self._fields[name].column_type
-        ] + [self._fields[name] for name in LOG_ACCESS_COLUMNS]
-        ids = []
-        for batch in split_every(INSERT_BATCH_SIZE, vals_list):
-            # one array per column, unnested into rows: one query, few parameters
-            arrays = []
-            for field in columns:
-                values = []
-                for vals in batch:
-                    value = vals.get(field.name, defaults.get(field.name, magic.get(field.name)))
-                    values.append(field.convert_to_column_insert(value, self, vals))
-                arrays.append(SQL("%s::%s[]", values, SQL(field.column_type[0])))
-            ids.extend(
-                row[0]
-                for row in self.env.execute_query(
-                    SQL(
-                        "INSERT INTO %s (%s) SELECT * FROM unnest(%s) RETURNING id",
-                        SQL.identifier(self._table),
-                        SQL(", ").join(SQL.identifier(field.name) for field in columns),
-                        SQL(", ").join(arrays),
-                    )
-                )
-            )
-        # the caches of the records pointing to the touches miss the new ones
-        for field in columns:
-            for inverse in self.pool.field_inverses[field]:
-                self.env[inverse.model_name].invalidate_model([inverse.name])
-        return self.browse(ids)
+        return insert_rows(self, vals_list)
 
     # ------------------------------------------------------------------
     # Processing

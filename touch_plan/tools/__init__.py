@@ -1,0 +1,1 @@
+from .bulk_insert import can_insert, insert_rows
