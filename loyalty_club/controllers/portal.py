@@ -29,19 +29,24 @@ class LoyaltyClubPortal(CustomerPortal):
             )
         return values
 
-    def _prepare_club_card_values(self, card):
+    def _prepare_club_card_values(self, card, cards):
         today = fields.Date.context_today(card)
-        history = card.history_ids.sorted("id", reverse=True)[:50]
         horizon = today + timedelta(days=card.program_id.club_expiry_notice_days)
-        expiring = card.history_ids.filtered(
-            lambda h: h.remaining_points > 0 and h.expiry_date and h.expiry_date <= horizon
-        ).sorted("expiry_date")
+        History = card.env["loyalty.history"]
         return {
             "page_name": "loyalty_club",
             "card": card,
-            "club_cards": self._club_member_cards(),
-            "history_lines": history,
-            "expiring_batches": expiring[:5],
+            "club_cards": cards,
+            "history_lines": History.search([("card_id", "=", card.id)], limit=50),
+            "expiring_batches": History.search(
+                [
+                    ("card_id", "=", card.id),
+                    ("remaining_points", ">", 0),
+                    ("expiry_date", "<=", horizon),
+                ],
+                order="expiry_date, id",
+                limit=5,
+            ),
             "tier_history": card.club_tier_history_ids[:20],
             "today": today,
         }
@@ -60,4 +65,6 @@ class LoyaltyClubPortal(CustomerPortal):
             return request.render(
                 "loyalty_club.portal_my_club_empty", {"page_name": "loyalty_club"}
             )
-        return request.render("loyalty_club.portal_my_club", self._prepare_club_card_values(card))
+        return request.render(
+            "loyalty_club.portal_my_club", self._prepare_club_card_values(card, cards)
+        )
