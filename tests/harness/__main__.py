@@ -1,4 +1,4 @@
-"""python3 tests/harness {run,test} [options]: see README.rst."""
+"""python3 tests/harness {odoo,run,test,bench,pot} [options]: see README.rst."""
 
 import argparse
 import os
@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import commands
+from harness import commands, odoo_install
 
 
 def main(argv=None):
@@ -44,7 +44,14 @@ def main(argv=None):
     pot = sub.add_parser("pot", help="export each addon's i18n/<addon>.pot from a fresh install")
     pot.add_argument("--addons", default="", help="comma-separated addons (default: all three)")
 
+    sub.add_parser(
+        "odoo",
+        help="install Odoo 18.0 into .venv/ from ODOO_SOURCE (default: the official repository)",
+    )
+
     args = parser.parse_args(argv)
+    if args.command == "odoo":
+        return odoo_install.odoo(args)
     return getattr(commands, args.command)(args)
 
 

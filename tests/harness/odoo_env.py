@@ -19,8 +19,17 @@ class Missing(SystemExit):
         super().__init__(f"error: {sentence}")
 
 
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+_FOUND = {}
+
+
 def odoo_python():
-    return os.environ.get("ODOO_PYTHON", "python3")
+    """The interpreter that runs Odoo: ODOO_PYTHON, else the project's .venv, else python3."""
+    if "python" in _FOUND:
+        return _FOUND["python"]
+    if os.environ.get("ODOO_PYTHON"):
+        return os.environ["ODOO_PYTHON"]
+    return str(VENV_PYTHON) if VENV_PYTHON.exists() else "python3"
 
 
 _PROBE = """
@@ -31,10 +40,14 @@ print(json.dumps({'version': list(r.version_info[:2]), 'addons': paths,
                   'file': odoo.__file__}))
 """
 
+NOT_FOUND = (
+    "Odoo 18 is not installed: run `make odoo` (it installs Odoo 18.0 into .venv/ from "
+    "ODOO_SOURCE, by default the official repository), or set ODOO_PYTHON to a Python "
+    "that imports Odoo 18"
+)
 
-def find_odoo():
-    """Return {'version', 'addons', 'file'} of the Odoo that python imports."""
-    python = odoo_python()
+
+def _probe(python):
     try:
         out = subprocess.run(
             [python, "-c", _PROBE],
@@ -43,21 +56,39 @@ def find_odoo():
             timeout=120,
             check=False,
         )
-    except FileNotFoundError as exc:
-        raise Missing(f"the Python interpreter {python!r} (ODOO_PYTHON) was not found") from exc
+    except FileNotFoundError:
+        return None
     if out.returncode:
-        last = (out.stderr.strip().splitlines() or ["no output"])[-1]
-        raise Missing(
-            f"Odoo 18 is not importable by {python!r} ({last}); install Odoo 18.0 "
-            "so that `import odoo` works, or point ODOO_PYTHON at a Python that has it"
-        )
+        return None
     info = json.loads(out.stdout.strip().splitlines()[-1])
-    if info["version"][0] != 18:
-        raise Missing(
-            f"{python!r} imports Odoo {info['version'][0]}.{info['version'][1]} "
-            f"from {info['file']}, but these addons need Odoo 18.0"
-        )
+    info["python"] = python
     return info
+
+
+def find_odoo():
+    """Return {'version', 'addons', 'file', 'python'} of the Odoo 18 the commands use.
+
+    ODOO_PYTHON when set; otherwise the project's .venv when it imports Odoo 18
+    (``make odoo`` builds it), otherwise ``python3``.
+    """
+    if os.environ.get("ODOO_PYTHON"):
+        candidates = [os.environ["ODOO_PYTHON"]]
+    else:
+        candidates = [str(VENV_PYTHON)] if VENV_PYTHON.exists() else []
+        candidates.append("python3")
+    found = [info for info in map(_probe, candidates) if info]
+    for info in found:
+        if info["version"][0] == 18:
+            _FOUND["python"] = info["python"]
+            return info
+    if found:
+        info = found[0]
+        raise Missing(
+            f"{info['python']!r} imports Odoo {info['version'][0]}.{info['version'][1]} "
+            f"from {info['file']}, but these addons need Odoo 18.0; run `make odoo` to "
+            "install Odoo 18.0 into .venv/"
+        )
+    raise Missing(NOT_FOUND)
 
 
 def addons_path(info, with_tests=False):
