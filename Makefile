@@ -1,7 +1,13 @@
-# The two commands of README.rst, plus the checks CI runs.
+# The two commands of README.rst (run, test), Odoo itself (odoo), and the
+# checks CI runs. The lint tools come with tests/requirements.txt, installed
+# into .venv/ by `make odoo`.
 PYTHON ?= python3
+BIN := $(if $(wildcard .venv/bin/ruff),.venv/bin/,)
 
-.PHONY: run test lint bench wheels
+.PHONY: odoo run test lint bench
+
+odoo:
+	$(PYTHON) tests/harness odoo
 
 run:
 	$(PYTHON) tests/harness run
@@ -10,9 +16,9 @@ test:
 	$(PYTHON) tests/harness test
 
 lint:
-	ruff check .
-	ruff format --check .
-	pylint --rcfile=.pylintrc touch_plan lead_tracking loyalty_club
+	$(BIN)ruff check .
+	$(BIN)ruff format --check .
+	$(BIN)pylint --rcfile=.pylintrc touch_plan lead_tracking loyalty_club
 
 bench:
 	$(PYTHON) tests/harness bench

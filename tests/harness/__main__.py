@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import commands, odoo_install
+from harness import commands, odoo_env, odoo_install
 
 
 def main(argv=None):
@@ -31,6 +31,17 @@ def main(argv=None):
         help="skip installing and uninstalling each addon alone",
     )
     test.add_argument("--log", default="", help="write Odoo's full log to this file")
+    test.add_argument(
+        "--no-run-check",
+        action="store_true",
+        help="skip checking that the run command serves the demo on a fresh cluster",
+    )
+    test.add_argument(
+        "--today",
+        default="",
+        metavar="YYYY-MM-DD",
+        help="run Odoo and PostgreSQL as if it were that day (libfaketime)",
+    )
 
     bench = sub.add_parser("bench", help="run the benchmarks in tests/bench and print their tables")
     bench.add_argument(
@@ -52,7 +63,20 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "odoo":
         return odoo_install.odoo(args)
+    _run_with_odoo_python()
     return getattr(commands, args.command)(args)
+
+
+def _run_with_odoo_python():
+    """Go on in the interpreter that runs Odoo (it has psycopg2), e.g. the project's .venv."""
+    try:
+        python = odoo_env.find_odoo()["python"]
+    except odoo_env.Missing:
+        return  # the command says so in its own words
+    if python in (sys.executable, "python3") or os.environ.get("RELSELL_HARNESS_REEXEC"):
+        return
+    os.environ["RELSELL_HARNESS_REEXEC"] = "1"
+    os.execv(python, [python, str(Path(__file__).resolve().parent), *sys.argv[1:]])
 
 
 if __name__ == "__main__":

@@ -1,16 +1,23 @@
 """The run, test, bench and pot commands."""
 
+import datetime
+import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 
+from . import machine
 from . import pg as pglib
 from .odoo_env import (
+    CLOCK,
     PRODUCT_ADDONS,
     ROOT,
     SCENARIO_ADDONS,
@@ -21,6 +28,10 @@ from .odoo_env import (
     odoo_python,
     say,
 )
+
+# how long one Odoo process of a command may run before the harness stops it
+TEST_TIMEOUT = int(os.environ.get("RELSELL_TEST_TIMEOUT", "3600"))
+INSTALL_TIMEOUT = int(os.environ.get("RELSELL_INSTALL_TIMEOUT", "1800"))
 
 OURS = re.compile(r"touch[._]plan|lead[._]tracking|loyalty[._]club|relationship_scenarios")
 # loggers whose warnings mean an addon is installed wrongly (bad manifest,
@@ -83,7 +94,8 @@ class LogWatch:
             self._echo = True
 
 
-def run_odoo(cmd, logfile, timeout=None):
+def run_odoo(cmd, logfile, timeout):
+    """Run one Odoo process, reading its log; kill it (and its children) after ``timeout`` s."""
     watch = LogWatch(logfile)
     with subprocess.Popen(
         cmd,
@@ -91,21 +103,33 @@ def run_odoo(cmd, logfile, timeout=None):
         stderr=subprocess.STDOUT,
         text=True,
         env=env(),
+        start_new_session=True,
     ) as proc:
-        deadline = time.time() + timeout if timeout else None
-        for line in proc.stdout:
-            watch.feed(line)
-            if deadline and time.time() > deadline:
-                proc.kill()
-                watch.problems.append(f"timed out after {timeout} s")
-        returncode = proc.wait()
+        timer = threading.Timer(timeout, _kill, (proc, watch, timeout))
+        timer.start()
+        try:
+            for line in proc.stdout:
+                watch.feed(line)
+            returncode = proc.wait()
+        finally:
+            timer.cancel()
     return returncode, watch
 
 
+def _kill(proc, watch, timeout):
+    watch.problems.append(f"Odoo was still running after {timeout} s and was stopped")
+    say(f"harness: Odoo was still running after {timeout} s; stopping it")
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def _prepare():
+    """Odoo 18, then everything else the commands need (installed when missing)."""
     info = find_odoo()
-    pg = pglib.ensure_postgres()
-    return info, pg
+    machine.ensure_all()
+    return info
 
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -128,12 +152,36 @@ def check_browser_tests():
         )
 
 
+def _clock(today):
+    """Environment that moves the clocks of Odoo and PostgreSQL to ``today`` 09:00 UTC."""
+    if not today:
+        return {}
+    try:
+        day = datetime.date.fromisoformat(today)
+    except ValueError as exc:
+        raise Missing(f"--today {today!r} is not a date (YYYY-MM-DD)") from exc
+    library = machine.libfaketime()
+    if not library:
+        raise Missing("--today needs libfaketime; install it with `apt-get install faketime`")
+    target = datetime.datetime.combine(day, datetime.time(9), tzinfo=datetime.timezone.utc)
+    offset = int(target.timestamp() - time.time())
+    return {"LD_PRELOAD": library, "FAKETIME": f"{offset:+d}", "FAKETIME_DONT_RESET": "1"}
+
+
 def test(args):
     try:
-        info, pg = _prepare()
+        info = _prepare()
         check_browser_tests()
+        CLOCK.update(_clock(args.today))
+        with pglib.throwaway_postgres(clock=CLOCK) as pg:
+            return _test(args, info, pg)
     except Missing as missing:
         return str(missing)
+
+
+def _test(args, info, pg):
+    if CLOCK:
+        say(f"harness: Odoo and PostgreSQL run as if it were {args.today} (libfaketime)")
     addons = [a for a in args.addons.split(",") if a] or list(PRODUCT_ADDONS + SCENARIO_ADDONS)
     database = f"relsell_test_{os.getpid()}_{int(time.time())}"
     tags = args.tags or ",".join(f"/{name}" for name in addons)
@@ -160,7 +208,7 @@ def test(args):
     )
     results = []
     with open(logpath, "w") as logfile:
-        returncode, watch = run_odoo(cmd, logfile)
+        returncode, watch = run_odoo(cmd, logfile, TEST_TIMEOUT)
     if not args.keep:
         pglib.drop_database(pg, database)
 
@@ -185,6 +233,8 @@ def test(args):
     if not args.no_install_check and not args.addons:
         for addon in PRODUCT_ADDONS:
             results.append(install_alone(info, pg, addon))
+    if not args.no_run_check and not args.addons and not CLOCK:
+        results.append(run_check())
 
     passed = sum(r[1] for r in results)
     broken = sum(r[2] for r in results) + sum(1 for r in results if r[3] and not r[2])
@@ -225,6 +275,7 @@ def install_alone(info, pg, addon):
                 "--no-http",
             ),
             logfile,
+            INSTALL_TIMEOUT,
         )
         if code or watch.problems:
             notes.append(f"install failed (status {code}; log {logpath})")
@@ -238,6 +289,7 @@ def install_alone(info, pg, addon):
                 text=True,
                 env=env(),
                 check=False,
+                timeout=INSTALL_TIMEOUT,
             )
             logfile.write(shell.stdout + shell.stderr)
             if shell.returncode or f"uninstalled {addon}" not in shell.stdout:
@@ -252,9 +304,11 @@ def install_alone(info, pg, addon):
 
 def run(args):
     try:
-        info, pg = _prepare()
+        info = _prepare()
+        pg = pglib.ensure_postgres()
     except Missing as missing:
         return str(missing)
+    say(f"harness: Odoo {'.'.join(map(str, info['version']))} from {info['file']}")
     if args.reset and pglib.database_exists(pg, args.db):
         pglib.drop_database(pg, args.db)
     installed = pglib.installed_modules(pg, args.db, PRODUCT_ADDONS)
@@ -278,12 +332,15 @@ def run(args):
                     "--log-level=info",
                 ),
                 logfile,
+                INSTALL_TIMEOUT,
             )
         if code or watch.problems:
             return f"error: installing the addons into {args.db} failed; see {logpath}"
     say(
-        f"harness: Odoo serves http://localhost:{args.port}/ -- log in as admin / admin "
-        f"(database {args.db}); Ctrl+C stops it"
+        f"harness: Odoo serves http://localhost:{args.port}/ (database {args.db}); Ctrl+C "
+        "stops it. Log in as admin / admin (manager of everything), rep / rep (a sales rep "
+        "with today's calls, cards and gifts in their activities), or on the portal as "
+        "portal / portal (a club member: /my/club)."
     )
     cmd = odoo_command(info, pg, args.db, f"--http-port={args.port}", "--http-interface=127.0.0.1")
     try:
@@ -303,9 +360,14 @@ env.cr.commit()
 def bench(args):
     """Install the addons (no demo) into a fresh database and run tests/bench/bench_*.py."""
     try:
-        info, pg = _prepare()
+        info = _prepare()
+        with pglib.throwaway_postgres() as pg:
+            return _bench(args, info, pg)
     except Missing as missing:
         return str(missing)
+
+
+def _bench(args, info, pg):
     bench_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench")
     scripts = sorted(
         os.path.join(bench_dir, name)
@@ -332,6 +394,7 @@ def bench(args):
                 "--no-http",
             ),
             logfile,
+            INSTALL_TIMEOUT,
         )
     status = 0
     if code or watch.problems:
@@ -355,9 +418,14 @@ def bench(args):
 def pot(args):
     """Write <addon>/i18n/<addon>.pot for each addon, exported by Odoo from a fresh install."""
     try:
-        info, pg = _prepare()
+        info = _prepare()
+        with pglib.throwaway_postgres() as pg:
+            return _pot(args, info, pg)
     except Missing as missing:
         return str(missing)
+
+
+def _pot(args, info, pg):
     addons = [a for a in args.addons.split(",") if a] or list(PRODUCT_ADDONS)
     database = f"relsell_pot_{os.getpid()}"
     logpath = os.path.join(tempfile.gettempdir(), f"{database}.log")
@@ -376,6 +444,7 @@ def pot(args):
                 "--no-http",
             ),
             logfile,
+            INSTALL_TIMEOUT,
         )
         if code or watch.problems:
             status = f"error: installing {', '.join(addons)} failed; see {logpath}"
@@ -394,8 +463,104 @@ def pot(args):
                     "--log-level=warn",
                 ),
                 logfile,
+                INSTALL_TIMEOUT,
             )
             say(f"harness: wrote {target}" if not code else f"harness: exporting {addon} failed")
             status = status or code
     pglib.drop_database(pg, database)
     return status
+
+
+RUN_CHECK_TIMEOUT = 1800
+
+
+def run_check():
+    """The run command on a machine without a cluster: demo database served, addons installed.
+
+    Runs ``python3 tests/harness run`` as a user would, with its private cluster
+    in a temporary folder and another port, then asks the server over HTTP and
+    JSON-RPC.
+    """
+    name = "the run command serves the demo"
+    say(f"harness: checking that {name} (fresh cluster, another port)")
+    base = tempfile.mkdtemp(prefix="relsell-run-")
+    port = free_port()
+    environment = {k: v for k, v in env().items() if not k.startswith("PG")}
+    environment.update(RELSELL_PGDATA=base, RELSELL_PGPORT=str(free_port()))
+    logpath = os.path.join(tempfile.gettempdir(), "relsell-run-check.log")
+    notes = []
+    with open(logpath, "w") as logfile:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "harness"), "run", "--port", str(port)],
+            stdout=logfile,
+            stderr=subprocess.STDOUT,
+            env=environment,
+            start_new_session=True,
+        )
+        try:
+            notes = _check_served(proc, port, logpath)
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+            pglib.Cluster(base, environment["RELSELL_PGPORT"]).stop()
+            shutil.rmtree(base, ignore_errors=True)
+    return (name, 0 if notes else 1, 1 if notes else 0, notes)
+
+
+def _check_served(proc, port, logpath):
+    deadline = time.time() + RUN_CHECK_TIMEOUT
+    url = f"http://127.0.0.1:{port}"
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            return [f"the run command exited with status {proc.returncode} (log {logpath})"]
+        try:
+            with urllib.request.urlopen(f"{url}/web/login", timeout=10) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        time.sleep(3)
+    else:
+        return [f"/web/login did not answer 200 within {RUN_CHECK_TIMEOUT} s (log {logpath})"]
+    with open(logpath) as log:
+        printed = log.read()
+    notes = [] if "log in as admin / admin" in printed.lower() else ["no login instructions"]
+    uid = _jsonrpc(url, "common", "login", ["relationship_demo", "admin", "admin"])
+    if not uid:
+        return notes + ["admin / admin cannot log in over JSON-RPC"]
+    installed = _jsonrpc(
+        url,
+        "object",
+        "execute_kw",
+        [
+            "relationship_demo",
+            uid,
+            "admin",
+            "ir.module.module",
+            "search_read",
+            [[["name", "in", list(PRODUCT_ADDONS)], ["state", "=", "installed"]]],
+            {"fields": ["name"]},
+        ],
+    )
+    missing = set(PRODUCT_ADDONS) - {row["name"] for row in installed}
+    if missing:
+        notes.append(f"not installed: {', '.join(sorted(missing))}")
+    return notes
+
+
+def _jsonrpc(url, service, method, args):
+    payload = {"jsonrpc": "2.0", "method": "call", "id": 1}
+    payload["params"] = {"service": service, "method": method, "args": args}
+    request = urllib.request.Request(
+        f"{url}/jsonrpc",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        answer = json.load(response)
+    if "error" in answer:
+        raise Missing(f"JSON-RPC {service}.{method} failed: {answer['error']}")
+    return answer["result"]

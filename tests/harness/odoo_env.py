@@ -119,8 +119,12 @@ def odoo_command(info, pg, database, *args, with_tests=False, subcommand=None):
     return cmd + list(args)
 
 
+# the test command's --today: libfaketime variables for Odoo and its PostgreSQL
+CLOCK = {}
+
+
 def env():
-    environment = dict(os.environ)
+    environment = dict(os.environ, **CLOCK)
     environment["TZ"] = "UTC"
     environment.setdefault("PYTHONUNBUFFERED", "1")
     return environment

@@ -51,9 +51,7 @@ def _clone(url, branch, target):
     tmp = target.with_name(target.name + ".new")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.parent.mkdir(parents=True, exist_ok=True)
-    result = _git(
-        "clone", "-q", "--depth", "1", "--branch", branch, url, tmp, check=False
-    )
+    result = _git("clone", "-q", "--depth", "1", "--branch", branch, url, tmp, check=False)
     if result.returncode:
         shutil.rmtree(tmp, ignore_errors=True)
         return result.stderr.strip().splitlines()[-1:] or ["git clone failed"]
@@ -160,4 +158,3 @@ def odoo(_args):
         return str(missing)
     say(f"harness: Odoo {check.stdout.strip()} from {tree} is installed in {VENV}")
     return 0
-

@@ -8,12 +8,15 @@ as the current user, or as the ``postgres`` system user when running as root
 (PostgreSQL refuses to run as root).
 """
 
+import contextlib
 import fcntl
 import glob
 import os
 import pwd
 import shutil
+import socket
 import subprocess
+import tempfile
 import time
 
 from .odoo_env import Missing, say
@@ -83,85 +86,116 @@ def _as_owner(owner, cmd):
     return cmd
 
 
-def _private():
+def _owner():
     uid = os.geteuid()
-    base = os.environ.get("RELSELL_PGDATA", f"/var/tmp/relsell-pg-{uid}")
-    port = os.environ.get("RELSELL_PGPORT", "54329")
-    data, sockets, logfile = (os.path.join(base, n) for n in ("data", "run", "postgres.log"))
-    owner = pwd.getpwuid(uid).pw_name
-    if uid == 0:
-        try:
-            pwd.getpwnam("postgres")
-        except KeyError as exc:
-            raise Missing(
-                "running as root, a private PostgreSQL cluster needs the `postgres` "
-                "system user, which does not exist; install Debian's `postgresql`"
-            ) from exc
-        owner = "postgres"
-    bindir = _pg_bindir()
-    pg = {"host": sockets, "port": port, "user": PRIVATE_ROLE, "password": ""}
+    if uid:
+        return pwd.getpwuid(uid).pw_name
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError as exc:
+        raise Missing(
+            "running as root, a private PostgreSQL cluster needs the `postgres` "
+            "system user, which does not exist; install Debian's `postgresql`"
+        ) from exc
+    return "postgres"
 
-    os.makedirs(base, exist_ok=True)
-    with open(os.path.join(base, ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if _answers(pg):
-            return pg
-        if uid == 0:
-            shutil.chown(base, owner)
-        os.makedirs(sockets, exist_ok=True)
-        if uid == 0:
-            shutil.chown(sockets, owner)
-        if not os.path.exists(os.path.join(data, "PG_VERSION")):
-            say(f"harness: creating a private PostgreSQL cluster in {data}")
+
+class Cluster:
+    """A private PostgreSQL cluster under ``base``, on a Unix socket only.
+
+    ``durable`` keeps PostgreSQL's crash safety (fsync and synchronous
+    commits): the run command's demo database lives there. Throwaway test and
+    bench clusters trade it for speed. ``clock`` is an environment that moves
+    the server's clock (libfaketime), for ``test --today``.
+    """
+
+    def __init__(self, base, port, durable=True, clock=None):
+        self.base, self.port, self.durable, self.clock = base, str(port), durable, clock
+        self.data, self.sockets, self.logfile = (
+            os.path.join(base, n) for n in ("data", "run", "postgres.log")
+        )
+        self.owner = _owner()
+        self.pg = {"host": self.sockets, "port": self.port, "user": PRIVATE_ROLE, "password": ""}
+
+    def start(self):
+        bindir = _pg_bindir()
+        os.makedirs(self.base, exist_ok=True)
+        with open(os.path.join(self.base, ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if _answers(self.pg):
+                return self.pg
+            if os.geteuid() == 0:
+                shutil.chown(self.base, self.owner)
+            os.makedirs(self.sockets, exist_ok=True)
+            if os.geteuid() == 0:
+                shutil.chown(self.sockets, self.owner)
+            if not os.path.exists(os.path.join(self.data, "PG_VERSION")):
+                say(f"harness: creating a private PostgreSQL cluster in {self.data}")
+                subprocess.run(
+                    _as_owner(
+                        self.owner,
+                        [
+                            os.path.join(bindir, "initdb"),
+                            "-D",
+                            self.data,
+                            "-U",
+                            PRIVATE_ROLE,
+                            "-A",
+                            "trust",
+                            "-E",
+                            "UTF8",
+                            "--locale=C.UTF-8",
+                        ],
+                    ),
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
+            say(
+                "harness: starting the private PostgreSQL cluster "
+                f"(socket {self.sockets}, port {self.port})"
+            )
+            options = f"-k {self.sockets} -p {self.port} -c listen_addresses='' "
+            options += "-c max_connections=200"
+            if not self.durable:
+                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            environment = dict(os.environ, **(self.clock or {}))
             subprocess.run(
                 _as_owner(
-                    owner,
+                    self.owner,
                     [
-                        os.path.join(bindir, "initdb"),
+                        os.path.join(bindir, "pg_ctl"),
                         "-D",
-                        data,
-                        "-U",
-                        PRIVATE_ROLE,
-                        "-A",
-                        "trust",
-                        "-E",
-                        "UTF8",
-                        "--locale=C.UTF-8",
+                        self.data,
+                        "-l",
+                        self.logfile,
+                        "-o",
+                        options,
+                        "-w",
+                        "-t",
+                        "60",
+                        "start",
                     ],
                 ),
                 check=True,
                 stdout=subprocess.DEVNULL,
+                env=environment,
             )
-        say(f"harness: starting the private PostgreSQL cluster (socket {sockets}, port {port})")
-        options = (
-            f"-k {sockets} -p {port} -c listen_addresses='' -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+            for _attempt in range(30):
+                if _answers(self.pg):
+                    return self.pg
+                time.sleep(1)
+        raise Missing(f"the private PostgreSQL cluster did not start; see {self.logfile}")
+
+    def stop(self):
         subprocess.run(
             _as_owner(
-                owner,
-                [
-                    os.path.join(bindir, "pg_ctl"),
-                    "-D",
-                    data,
-                    "-l",
-                    logfile,
-                    "-o",
-                    options,
-                    "-w",
-                    "-t",
-                    "60",
-                    "start",
-                ],
+                self.owner,
+                [os.path.join(_pg_bindir(), "pg_ctl"), "-D", self.data, "-m", "fast", "stop"],
             ),
-            check=True,
+            check=False,
             stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
-        for _attempt in range(30):
-            if _answers(pg):
-                return pg
-            time.sleep(1)
-    raise Missing(f"the private PostgreSQL cluster did not start; see {logfile}")
 
 
 def _answers(pg):
@@ -173,7 +207,36 @@ def _answers(pg):
 
 
 def ensure_postgres():
-    return _external() or _private()
+    """The server of the PG* variables, or the durable private cluster (run command)."""
+    base = os.environ.get("RELSELL_PGDATA", f"/var/tmp/relsell-pg-{os.geteuid()}")
+    port = os.environ.get("RELSELL_PGPORT", "54329")
+    return _external() or Cluster(base, port, durable=True).start()
+
+
+@contextlib.contextmanager
+def throwaway_postgres(clock=None):
+    """The server of the PG* variables, or a private cluster made for one command.
+
+    With ``clock`` (the test command's --today), always a private cluster,
+    whose clock moves with the Odoo processes'.
+    """
+    external = None if clock else _external()
+    if external:
+        yield external
+        return
+    base = tempfile.mkdtemp(prefix="relsell-pg-")
+    cluster = Cluster(base, _free_port(), durable=False, clock=clock)
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def admin_connection(pg):
@@ -208,6 +271,8 @@ def drop_database(pg, name):
 
 
 def installed_modules(pg, name, modules):
+    if not database_exists(pg, name):
+        return set()
     conn = _connect(
         host=pg["host"],
         port=pg["port"],

@@ -111,6 +111,22 @@ class TestTranslationsLoaded(ClubCommon, HttpCase):
         for code in LANGS:
             self.assertEqual(self.env["res.lang"]._lang_get(code).direction, "rtl")
 
+    def test_rtl_stylesheet_mirrored(self):
+        """An Arabic page is laid out right to left: ``dir="rtl"`` and a stylesheet
+        mirrored by rtlcss (without it Odoo serves the left-to-right one)."""
+        url_code = self.env["res.lang"]._get_data(code="ar_001").url_code
+        self.authenticate(None, None)
+        page = self.url_open(f"/{url_code}/web/login").text
+        self.assertRegex(page, r'<html[^>]*\bdir="rtl"')
+        links = re.findall(r'href="(/web/assets/[^"]*\.rtl\.min\.css)"', page)
+        self.assertTrue(links, "the page links no right-to-left stylesheet")
+        css = "".join(self.url_open(link).text for link in links)
+        # Bootstrap's "margin start" utility: margin-left in LTR, margin-right in RTL
+        rule = re.search(r"\.ms-auto\{([^}]*)\}", css)
+        self.assertTrue(rule, "no .ms-auto rule in the right-to-left stylesheet")
+        self.assertIn("margin-right:auto", rule[1].replace(" ", ""))
+        self.assertNotIn("margin-left", rule[1])
+
     def test_key_terms_translated(self):
         for code, expected in EXPECTED.items():
             with self.subTest(lang=code):
