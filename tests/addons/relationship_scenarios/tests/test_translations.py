@@ -112,20 +112,31 @@ class TestTranslationsLoaded(ClubCommon, HttpCase):
             self.assertEqual(self.env["res.lang"]._lang_get(code).direction, "rtl")
 
     def test_rtl_stylesheet_mirrored(self):
-        """An Arabic page is laid out right to left: ``dir="rtl"`` and a stylesheet
-        mirrored by rtlcss (without it Odoo serves the left-to-right one)."""
-        url_code = self.env["res.lang"]._get_data(code="ar_001").url_code
-        self.authenticate(None, None)
-        page = self.url_open(f"/{url_code}/web/login").text
-        self.assertRegex(page, r'<html[^>]*\bdir="rtl"')
-        links = re.findall(r'href="(/web/assets/[^"]*\.rtl\.min\.css)"', page)
-        self.assertTrue(links, "the page links no right-to-left stylesheet")
-        css = "".join(self.url_open(link).text for link in links)
-        # Bootstrap's "margin start" utility: margin-left in LTR, margin-right in RTL
-        rule = re.search(r"\.ms-auto\{([^}]*)\}", css)
-        self.assertTrue(rule, "no .ms-auto rule in the right-to-left stylesheet")
-        self.assertIn("margin-right:auto", rule[1].replace(" ", ""))
-        self.assertNotIn("margin-left", rule[1])
+        """Arabic pages are laid out right to left: the web client and the portal
+        link stylesheets mirrored by rtlcss (without it Odoo serves left-to-right
+        ones under the right-to-left name)."""
+        user = new_test_user(self.env, login="rtl_user", groups="base.group_user")
+        user.lang = "ar_001"
+        portal = new_test_user(self.env, login="rtl_portal", groups="base.group_portal")
+        portal.lang = "ar_001"
+        for login, url, bundle in (
+            ("rtl_user", "/odoo", "web.assets_web"),
+            ("rtl_portal", "/my", "web.assets_frontend"),
+        ):
+            with self.subTest(url=url):
+                self.authenticate(login, login)
+                page = self.url_open(url).text
+                links = re.findall(r'href="(/web/assets/[^"]*/%s\.rtl\.min\.css)"' % bundle, page)
+                self.assertTrue(links, f"{url} links no right-to-left {bundle} stylesheet")
+                css = self.url_open(links[0]).text
+                # Bootstrap's "margin start": margin-left left to right, margin-right here
+                rule = re.search(r"\.ms-auto\s*\{([^}]*)\}", css)
+                self.assertTrue(rule, "no .ms-auto rule in the right-to-left stylesheet")
+                self.assertIn("margin-right:auto", rule[1].replace(" ", ""))
+                self.assertNotIn("margin-left", rule[1])
+        # the portal marks the page right to left for the member's language
+        self.authenticate("rtl_portal", "rtl_portal")
+        self.assertRegex(self.url_open("/my").text, r'id="wrapwrap"[^>]*class="[^"]*\bo_rtl\b')
 
     def test_key_terms_translated(self):
         for code, expected in EXPECTED.items():
