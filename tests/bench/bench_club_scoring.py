@@ -22,6 +22,7 @@ It then times, in the same run on the same data:
 """
 
 # pylint: disable=print-used
+import resource
 import time
 from datetime import date
 
@@ -37,6 +38,14 @@ def main(env, sizes):
         rows.append(_bench_size(env, size))
         env.cr.commit()
     _print_table(rows)
+    for row in rows:
+        review = f"{row['review_s']:.2f}" if row["review_s"] is not None else "n/a"
+        print(
+            f"bench: club_scoring N={row['size']} lines={row['lines']} "
+            f"score_s={row['score_s']:.2f} review_s={review} ratio_loop={row['ratio']:.1f} "
+            f"peak_mb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}",
+            flush=True,
+        )
 
 
 # ----------------------------------------------------------------------

@@ -48,6 +48,14 @@ def main(env, sizes):
         if not modules.module.current_test:
             env.cr.commit()  # pylint: disable=invalid-commit
     _print_table(rows)
+    for row in rows:
+        ratio = row["report"] / row["baseline"] if row["baseline"] else 0.0
+        print(
+            f"bench: lead_funnel N={row['size']} leads={row['leads']} groups={row['groups']} "
+            f"report_ms={row['report'] * 1000:.1f} baseline_ms={row['baseline'] * 1000:.1f} "
+            f"ratio_baseline={ratio:.2f}",
+            flush=True,
+        )
     return rows
 
 

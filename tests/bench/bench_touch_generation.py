@@ -71,6 +71,20 @@ def main(env, sizes):
         rows.append(_bench_size(env, size))
         env.cr.commit()
         _print_table(rows)  # after each size: a long run still shows what it measured
+        _print_figures(rows[-1])
+
+
+def _print_figures(row):
+    """One line to compare from run to run (the harness collects them)."""
+    print(
+        f"bench: touch_generation N={row['size']} enrol_s={row['enroll_total_s']:.1f} "
+        f"cron_s={row['cron_s']:.1f} touches={row['touches']} "
+        f"touches_ratio_sql={row['touch_vs_sql']:.2f} "
+        f"activities_ratio_loop={row['activity_vs_loop']:.1f} "
+        f"emails_per_s={row['email_rate']:.0f} peak_mb={row['peak_mb']:.0f} "
+        f"queries_per_client={row['queries_per_client']:.2f}",
+        flush=True,
+    )
 
 
 # ----------------------------------------------------------------------

@@ -400,19 +400,41 @@ def _bench(args, info, pg):
     if code or watch.problems:
         say("harness: installing the addons failed; no benchmark ran")
         status = 1
+    figures = []
     for script in scripts if not status else ():
-        say(f"\n== {os.path.basename(script)} (sizes {sizes}) ==")
-        shell = subprocess.run(
-            odoo_command(info, pg, database, "--no-http", "--log-level=warn", subcommand="shell"),
-            input=BENCH_RUNNER.format(path=script, sizes=sizes),
-            text=True,
-            env=env(),
-            check=False,
-        )
-        status = status or shell.returncode
+        for size in sizes:
+            # one process per size: its peak memory and caches are its own
+            say(f"\n== {os.path.basename(script)} (N={size:,}) ==")
+            code, lines = _bench_process(info, pg, database, script, size)
+            figures.extend(lines)
+            status = status or code
+    if figures:
+        say("\nharness: benchmark figures (one line per benchmark and size)")
+        for line in figures:
+            say(line)
     if not args.keep:
         pglib.drop_database(pg, database)
     return status
+
+
+def _bench_process(info, pg, database, script, size):
+    """Run ``script``'s ``main(env, [size])`` in its own ``odoo shell``; echo its output."""
+    with subprocess.Popen(
+        odoo_command(info, pg, database, "--no-http", "--log-level=warn", subcommand="shell"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env(),
+    ) as proc:
+        proc.stdin.write(BENCH_RUNNER.format(path=script, sizes=[size]))
+        proc.stdin.close()
+        lines = []
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            if line.startswith("bench: "):
+                lines.append(line.rstrip("\n"))
+        return proc.wait(), lines
 
 
 def pot(args):
