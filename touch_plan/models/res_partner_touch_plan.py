@@ -104,9 +104,15 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        # only a new referrer is a new referral (not a write of the same value)
+        changed = (
+            self.filtered(lambda p: p.referred_by_id.id != vals["referred_by_id"])
+            if vals.get("referred_by_id")
+            else self.browse()
+        )
         res = super().write(vals)
-        if vals.get("referred_by_id"):
-            self._touch_plan_credit_referrals()
+        if changed:
+            changed._touch_plan_credit_referrals()
         if vals.get("active") is False:
             self._touch_plan_stop(_("Contact archived"), state="cancelled")
         return res
@@ -169,10 +175,17 @@ class ResPartner(models.Model):
         for partner in referred:
             partner.referral_touch_id = last_touch.get(partner.referred_by_id.id, False)
             partner.referral_date = today
-        referrers._touch_plan_on_referral(len(referred))
+        counts = {
+            referrer.id: len(partners)
+            for referrer, partners in referred.grouped("referred_by_id").items()
+        }
+        referrers._touch_plan_on_referral(counts)
 
     def _touch_plan_on_referral(self, count=1):
-        """Move referrers to their plan's referral plan and thank them."""
+        """Move referrers to their plan's referral plan and thank them.
+
+        :param count: thank-yous per referrer, or ``{referrer_id: new referrals}``
+        """
         enrollments = self.sudo()._touch_plan_get_running_enrollments()
         moving = enrollments.filtered(
             lambda e: e.plan_id.referral_plan_id and e.plan_id.referral_plan_id.active
@@ -183,8 +196,12 @@ class ResPartner(models.Model):
             enrollments |= (
                 self.browse(enrollment.res_id)
                 .sudo()
-                ._touch_plan_enroll(target, previous_enrollment_id=enrollment.id)
+                ._touch_plan_enroll(
+                    target,
+                    previous_enrollment_id=enrollment.id,
+                    # the client stays with their rep, not with whoever records the referral
+                    user_id=enrollment.user_id.id,
+                )
             )
         running = enrollments.filtered(lambda e: e.state == "active")
-        running._generate_touches()
         running._touch_plan_thank(count)
