@@ -1,5 +1,3 @@
-import datetime
-
 from odoo import _, api, fields, models
 
 
@@ -65,33 +63,26 @@ class ResPartner(models.Model):
             partner.referral_count = counts.get(partner, 0)
 
     def _compute_touch_year_counts(self):
-        today = fields.Date.context_today(self)
-        year_start = datetime.date(today.year, 1, 1)
-        year_end = datetime.date(today.year, 12, 31)
-        counts = {
-            (partner, state): count
-            for partner, state, count in self.env["touch.plan.touch"]._read_group(
+        """The touches of the running enrollments' current cycles: the same
+        figures as the enrollments show, summed; the target is the highest."""
+        enrollments = (
+            self.env["touch.plan.enrollment"]
+            .sudo()
+            .search(
                 [
-                    ("partner_id", "in", self.ids),
-                    ("scheduled_date", ">=", year_start),
-                    ("scheduled_date", "<=", year_end),
-                ],
-                ["partner_id", "state"],
-                ["__count"],
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", self.ids),
+                    ("state", "in", ("active", "paused")),
+                ]
             )
-        }
-        targets = {}
-        for partner, plan in self.env["touch.plan.enrollment"]._read_group(
-            [("partner_id", "in", self.ids), ("state", "in", ("active", "paused"))],
-            ["partner_id", "plan_id"],
-        ):
-            targets[partner] = max(targets.get(partner, 0), plan.sudo().yearly_target)
+            ._filtered_access("read")
+        )
+        by_partner = enrollments.grouped("res_id")
         for partner in self:
-            partner.touch_year_done_count = counts.get((partner, "done"), 0)
-            partner.touch_year_planned_count = counts.get((partner, "planned"), 0) + counts.get(
-                (partner, "scheduled"), 0
-            )
-            partner.touch_year_target = targets.get(partner, 0)
+            running = by_partner.get(partner.id, enrollments.browse())
+            partner.touch_year_done_count = sum(running.mapped("touch_done_count"))
+            partner.touch_year_planned_count = sum(running.mapped("touch_planned_count"))
+            partner.touch_year_target = max(running.sudo().plan_id.mapped("yearly_target") or [0])
 
     def _touch_plan_get_partner(self):
         self.ensure_one()

@@ -133,11 +133,15 @@ class TouchPlanEnrollment(models.Model):
             enrollment.cycle_end = start + relativedelta(years=1, days=-1)
 
     def _compute_touch_counts(self):
+        """Touches of the current cycle (the figures the client's form shows)."""
         counts = {
             (enrollment, state): count
-            for enrollment, state, count in self.env["touch.plan.touch"]._read_group(
-                [("enrollment_id", "in", self.ids)], ["enrollment_id", "state"], ["__count"]
+            for enrollment, state, cycle_start, count in self.env["touch.plan.touch"]._read_group(
+                [("enrollment_id", "in", self.ids)],
+                ["enrollment_id", "state", "cycle_start:day"],
+                ["__count"],
             )
+            if cycle_start == enrollment.cycle_start
         }
         for enrollment in self:
             enrollment.touch_done_count = counts.get((enrollment, "done"), 0)
