@@ -62,10 +62,9 @@ class TestTouchActivity(TouchPlanCase):
         call.activity_id.with_user(self.rep).action_done()
         self.assertRecordValues(call, [{"state": "done", "outcome": "reached"}])
         other = self._create_client("Cancelled Client")
-        other_call = (
-            other._touch_plan_enroll(self.lifetime)
-            .touch_ids.filtered(lambda t: t.kind == "call")[:1]
-        )
+        other_call = other._touch_plan_enroll(self.lifetime).touch_ids.filtered(
+            lambda t: t.kind == "call"
+        )[:1]
         other_call.scheduled_date = datetime.date(2027, 1, 10)
         self._run_cron()
         other_call.activity_id.with_user(self.rep).unlink()

@@ -15,9 +15,7 @@ class TouchCronCase(TouchPlanCase):
         mails = self.env["mail.mail"].search(
             [("model", "=", "res.partner"), ("res_id", "in", enrollments.partner_id.ids)]
         )
-        activities = self.env["mail.activity"].search(
-            [("touch_plan_touch_id", "in", touches.ids)]
-        )
+        activities = self.env["mail.activity"].search([("touch_plan_touch_id", "in", touches.ids)])
         return len(touches), len(activities), len(mails)
 
     def _enroll_clients(self, count, prefix, **values):
