@@ -1,9 +1,11 @@
 import datetime
+import importlib.util
 
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools.misc import file_path
 
 from .common_touch import TouchPlanCase
 
@@ -231,8 +233,37 @@ class TestTouchActivity(TouchPlanCase):
         key_date = (
             self.env["touch.plan.key.date"]
             .with_user(self.rep)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"type_id": self.key_types[0].id, "date": "1990-04-02"})
         )
         key_date.date = datetime.date(1990, 4, 3)
         self.assertEqual(client.key_date_ids.date, datetime.date(1990, 4, 3))
+
+    @freeze_time("2027-01-10")
+    def test_migration_moves_touch_activities_to_the_client(self):
+        client, _enrollment, call = self._due_call()
+        activity = call.activity_id
+        # as before 18.0.1.1.0: the activity sat on the touch itself
+        self.env.flush_all()
+        self.env.cr.execute(
+            """UPDATE mail_activity
+                  SET res_model_id = %s, res_model = 'touch.plan.touch', res_id = %s,
+                      touch_plan_touch_id = NULL
+                WHERE id = %s""",
+            [self.env["ir.model"]._get_id("touch.plan.touch"), call.id, activity.id],
+        )
+        self.env.invalidate_all()
+        spec = importlib.util.spec_from_file_location(
+            "touch_plan_post_migration_18_0_1_1_0",
+            file_path("touch_plan/migrations/18.0.1.1.0/post-migration.py"),
+        )
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "18.0.1.0.0")
+        self.env.invalidate_all()
+        self.assertRecordValues(
+            activity,
+            [{"res_model": "res.partner", "res_id": client.id, "touch_plan_touch_id": call.id}],
+        )
+        self.assertEqual(activity.res_name, client.display_name)
+        self.assertIn(activity, client.activity_ids)
