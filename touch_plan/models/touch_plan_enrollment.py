@@ -5,9 +5,12 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
 
 _logger = logging.getLogger(__name__)
+
+# due touches sent or scheduled per batch when a large set is enrolled at once
+START_BATCH_SIZE = 1000
 
 
 class TouchPlanEnrollment(models.Model):
@@ -173,8 +176,10 @@ class TouchPlanEnrollment(models.Model):
         themselves (e.g. an import of last year's history).
         """
         running = self.filtered(lambda e: e.state == "active" and not e.touches_generated)
-        touches = running._generate_touches()
-        touches._filter_due()._process_due()
+        due = running._generate_touches()._filter_due()
+        # a large enrolment sends and schedules in bounded batches (flat memory)
+        for batch in split_every(START_BATCH_SIZE, due.ids, due.browse):
+            batch._process_due()
 
     def _check_running_unique(self, vals_list):
         """Refuse a second running enrollment of a record in a plan, with a clear message."""
