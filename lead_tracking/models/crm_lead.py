@@ -193,16 +193,31 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if self.env.context.get("import_file"):
-            purchased = self.env.ref(
-                "lead_tracking.utm_source_purchased_list", raise_if_not_found=False
-            )
-            for vals in vals_list:
-                vals.setdefault("consent", False)
-                if purchased and not vals.get("source_id"):
-                    vals["source_id"] = purchased.id
+            self._lead_tracking_prepare_import(vals_list)
         leads = super().create(vals_list)
         leads.filtered("referred_by_id")._lead_tracking_record_referral_touch()
         return leads
+
+    def _lead_tracking_prepare_import(self, vals_list):
+        """Imported rows are a purchased list only when the importer says so:
+        the whole file (context ``lead_tracking_purchased_list``, the import
+        option) or the row's source column (a source of the purchased-list
+        channel). Those rows start without consent; other imports are leads
+        like any other."""
+        whole_list = self.env.context.get("lead_tracking_purchased_list")
+        purchased_sources = set(
+            self.env["utm.source"].sudo().search([("channel", "=", "purchased_list")]).ids
+        )
+        default_source = self.env.ref(
+            "lead_tracking.utm_source_purchased_list", raise_if_not_found=False
+        )
+        for vals in vals_list:
+            if whole_list:
+                vals.setdefault("consent", False)
+                if default_source and not vals.get("source_id"):
+                    vals["source_id"] = default_source.id
+            elif vals.get("source_id") in purchased_sources:
+                vals.setdefault("consent", False)
 
     def write(self, vals):
         first_touch_keys = set(FIRST_TOUCH_FIELDS.values()) & set(vals)
@@ -253,6 +268,12 @@ class CrmLead(models.Model):
             specific[fname] = earliest(fname)
         specific["consent"] = lambda _fname, leads: all(leads.mapped("consent"))
         return specific
+
+    def _merge_dependences(self, opportunities):
+        """The merged leads' nurture enrollments follow the surviving lead."""
+        res = super()._merge_dependences(opportunities)
+        opportunities.sudo()._touch_plan_merge_into(self.sudo())
+        return res
 
     def _merge_opportunity(self, user_id=False, team_id=False, auto_unlink=True, max_length=5):
         """The earliest lead's first touch survives the merge."""

@@ -172,12 +172,33 @@ class TestAttribution(LeadTrackingCase):
         self.assertEqual(lead.referrer_referral_count, 2)
 
     def test_import_is_a_purchased_list_without_consent(self):
+        """The import option marks a whole file as a purchased list."""
         leads = (
             self.env["crm.lead"]
-            .with_context(import_file=True)
+            .with_context(import_file=True, lead_tracking_purchased_list=True)
             .create([{"name": "Bought 1"}, {"name": "Bought 2", "consent": True}])
         )
         self.assertEqual(leads.mapped("consent"), [False, True])
         self.assertEqual(set(leads.mapped("channel")), {"purchased_list"})
         normal = self.create_lead()
         self.assertTrue(normal.consent)
+
+    def test_import_is_a_purchased_list_only_when_the_importer_says_so(self):
+        """A plain import keeps consent and sources; the source column can say
+        that a row comes from a purchased list."""
+        purchased = self.env.ref("lead_tracking.utm_source_purchased_list")
+        web = self.env["utm.source"].create({"name": "Imported web form", "channel": "web_form"})
+        leads = (
+            self.env["crm.lead"]
+            .with_context(import_file=True)
+            .create(
+                [
+                    {"name": "Web 1", "source_id": web.id},
+                    {"name": "No source"},
+                    {"name": "Bought", "source_id": purchased.id},
+                ]
+            )
+        )
+        self.assertEqual(leads.mapped("consent"), [True, True, False])
+        self.assertEqual(leads.mapped("source_id"), web | purchased)
+        self.assertFalse(leads[1].source_id)

@@ -1,36 +1,100 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
-from .touch_plan_step import OUTCOMES
+from .touch_plan_step import CALL_OUTCOMES, CHANNEL_OUTCOMES, DELIVERY_OUTCOMES, OUTCOMES
 
 
 class MailActivity(models.Model):
+    """A manual touch's activity sits on the client (``res.partner`` or
+    ``crm.lead``) and points back to its touch: marking it done, from wherever
+    the rep sees it, marks the touch done; cancelling it skips the touch."""
+
     _inherit = "mail.activity"
 
+    touch_plan_touch_id = fields.Many2one(
+        "touch.plan.touch",
+        string="Touch",
+        index="btree_not_null",
+        ondelete="cascade",
+        readonly=True,
+        help="The planned touch this activity carries out.",
+    )
+    touch_plan_channel = fields.Selection(
+        related="touch_plan_touch_id.channel", string="Touch Channel"
+    )
     touch_plan_outcome = fields.Selection(
         OUTCOMES,
         string="Touch Outcome",
         help="For touch plan activities: how the touch went (a call that reached "
         "the client triggers the follow-up note).",
     )
+    # the same outcome, offered per channel (no "Sent" for a call)
+    touch_plan_call_outcome = fields.Selection(
+        CALL_OUTCOMES,
+        string="Call Outcome",
+        compute="_compute_touch_plan_channel_outcomes",
+        inverse="_inverse_touch_plan_call_outcome",
+    )
+    touch_plan_delivery_outcome = fields.Selection(
+        DELIVERY_OUTCOMES,
+        string="Delivery Outcome",
+        compute="_compute_touch_plan_channel_outcomes",
+        inverse="_inverse_touch_plan_delivery_outcome",
+    )
 
-    def _touch_plan_touches(self):
-        touch_ids = [a.res_id for a in self if a.res_model == "touch.plan.touch"]
-        return self.env["touch.plan.touch"].sudo().browse(touch_ids).exists()
+    @api.depends("touch_plan_outcome")
+    def _compute_touch_plan_channel_outcomes(self):
+        calls = {key for key, _label in CALL_OUTCOMES}
+        deliveries = {key for key, _label in DELIVERY_OUTCOMES}
+        for activity in self:
+            outcome = activity.touch_plan_outcome
+            activity.touch_plan_call_outcome = outcome if outcome in calls else False
+            activity.touch_plan_delivery_outcome = outcome if outcome in deliveries else False
+
+    def _inverse_touch_plan_call_outcome(self):
+        for activity in self.filtered(lambda a: a.touch_plan_channel == "call"):
+            activity.touch_plan_outcome = activity.touch_plan_call_outcome
+
+    def _inverse_touch_plan_delivery_outcome(self):
+        for activity in self.filtered(
+            lambda a: a.touch_plan_channel and a.touch_plan_channel not in ("call", "email")
+        ):
+            activity.touch_plan_outcome = activity.touch_plan_delivery_outcome
+
+    @api.constrains("touch_plan_outcome", "touch_plan_touch_id")
+    def _check_touch_plan_outcome(self):
+        for activity in self.filtered("touch_plan_outcome"):
+            channel = activity.sudo().touch_plan_touch_id.channel
+            if channel and activity.touch_plan_outcome not in CHANNEL_OUTCOMES.get(
+                channel, {activity.touch_plan_outcome}
+            ):
+                labels = dict(self._fields["touch_plan_outcome"]._description_selection(self.env))
+                channels = dict(self._fields["touch_plan_channel"]._description_selection(self.env))
+                raise ValidationError(
+                    _(
+                        "A touch by %(channel)s cannot have the outcome %(outcome)s.",
+                        channel=channels.get(channel, channel),
+                        outcome=labels[activity.touch_plan_outcome],
+                    )
+                )
 
     def _action_done(self, feedback=False, attachment_ids=None):
-        touches = self._touch_plan_touches()
-        if touches:
+        """Every way of marking an activity done ends here: mark its touch done."""
+        touch_activities = self.filtered("touch_plan_touch_id")
+        if touch_activities:
             forced = self.env.context.get("touch_plan_outcome")
             outcomes = {
-                activity.res_id: forced or activity.touch_plan_outcome
-                for activity in self
-                if activity.res_model == "touch.plan.touch"
+                activity.touch_plan_touch_id.id: forced or activity.touch_plan_outcome
+                for activity in touch_activities
             }
-            touches._mark_done(outcomes=outcomes)
+            touch_activities.sudo().touch_plan_touch_id._mark_done(outcomes=outcomes)
         return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
 
     def unlink(self):
-        touches = self._touch_plan_touches().filtered(lambda t: t.state == "scheduled")
+        """A touch whose activity is cancelled is skipped, with the reason."""
+        touches = self.sudo().touch_plan_touch_id.filtered(
+            lambda t: t.state == "scheduled" and t.activity_id in self
+        )
         if touches:
             touches.write(
                 {

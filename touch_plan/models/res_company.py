@@ -2,6 +2,7 @@ import calendar
 import datetime
 
 from odoo import fields, models
+from odoo.tools import SQL
 
 
 class ResCompany(models.Model):
@@ -15,6 +16,33 @@ class ResCompany(models.Model):
         help="Where a yearly date falling on February 29 (a birthday, an anniversary, "
         "an occasion) lands in years that have no February 29.",
     )
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "touch_plan_feb29_policy" in vals:
+            self._touch_plan_recompute_feb29()
+        return res
+
+    def _touch_plan_recompute_feb29(self):
+        """Next dates of the Feb 29 key dates follow a change of the policy.
+
+        The stored dependency covers the contacts of these companies; contacts
+        without a company use the current company's policy, so their Feb 29
+        dates are recomputed too.
+        """
+        KeyDate = self.env["touch.plan.key.date"].sudo()
+        KeyDate.flush_model(["date", "company_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT id FROM touch_plan_key_date
+                    WHERE EXTRACT(MONTH FROM date) = 2 AND EXTRACT(DAY FROM date) = 29
+                      AND (company_id IS NULL OR company_id = ANY(%s))""",
+                self.ids,
+            )
+        )
+        key_dates = KeyDate.browse([row[0] for row in rows])
+        self.env.add_to_compute(KeyDate._fields["next_date"], key_dates)
+        key_dates._recompute_recordset(["next_date"])
 
     def _touch_plan_make_date(self, year, month, day):
         """Return the date of ``day``/``month`` in ``year``, moving Feb 29 by the policy.

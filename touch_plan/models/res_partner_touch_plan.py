@@ -1,5 +1,3 @@
-import datetime
-
 from odoo import _, api, fields, models
 
 
@@ -65,33 +63,26 @@ class ResPartner(models.Model):
             partner.referral_count = counts.get(partner, 0)
 
     def _compute_touch_year_counts(self):
-        today = fields.Date.context_today(self)
-        year_start = datetime.date(today.year, 1, 1)
-        year_end = datetime.date(today.year, 12, 31)
-        counts = {
-            (partner, state): count
-            for partner, state, count in self.env["touch.plan.touch"]._read_group(
+        """The touches of the running enrollments' current cycles: the same
+        figures as the enrollments show, summed; the target is the highest."""
+        enrollments = (
+            self.env["touch.plan.enrollment"]
+            .sudo()
+            .search(
                 [
-                    ("partner_id", "in", self.ids),
-                    ("scheduled_date", ">=", year_start),
-                    ("scheduled_date", "<=", year_end),
-                ],
-                ["partner_id", "state"],
-                ["__count"],
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", self.ids),
+                    ("state", "in", ("active", "paused")),
+                ]
             )
-        }
-        targets = {}
-        for partner, plan in self.env["touch.plan.enrollment"]._read_group(
-            [("partner_id", "in", self.ids), ("state", "in", ("active", "paused"))],
-            ["partner_id", "plan_id"],
-        ):
-            targets[partner] = max(targets.get(partner, 0), plan.sudo().yearly_target)
+            ._filtered_access("read")
+        )
+        by_partner = enrollments.grouped("res_id")
         for partner in self:
-            partner.touch_year_done_count = counts.get((partner, "done"), 0)
-            partner.touch_year_planned_count = counts.get((partner, "planned"), 0) + counts.get(
-                (partner, "scheduled"), 0
-            )
-            partner.touch_year_target = targets.get(partner, 0)
+            running = by_partner.get(partner.id, enrollments.browse())
+            partner.touch_year_done_count = sum(running.mapped("touch_done_count"))
+            partner.touch_year_planned_count = sum(running.mapped("touch_planned_count"))
+            partner.touch_year_target = max(running.sudo().plan_id.mapped("yearly_target") or [0])
 
     def _touch_plan_get_partner(self):
         self.ensure_one()
@@ -104,9 +95,15 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        # only a new referrer is a new referral (not a write of the same value)
+        changed = (
+            self.filtered(lambda p: p.referred_by_id.id != vals["referred_by_id"])
+            if vals.get("referred_by_id")
+            else self.browse()
+        )
         res = super().write(vals)
-        if vals.get("referred_by_id"):
-            self._touch_plan_credit_referrals()
+        if changed:
+            changed._touch_plan_credit_referrals()
         if vals.get("active") is False:
             self._touch_plan_stop(_("Contact archived"), state="cancelled")
         return res
@@ -169,10 +166,17 @@ class ResPartner(models.Model):
         for partner in referred:
             partner.referral_touch_id = last_touch.get(partner.referred_by_id.id, False)
             partner.referral_date = today
-        referrers._touch_plan_on_referral(len(referred))
+        counts = {
+            referrer.id: len(partners)
+            for referrer, partners in referred.grouped("referred_by_id").items()
+        }
+        referrers._touch_plan_on_referral(counts)
 
     def _touch_plan_on_referral(self, count=1):
-        """Move referrers to their plan's referral plan and thank them."""
+        """Move referrers to their plan's referral plan and thank them.
+
+        :param count: thank-yous per referrer, or ``{referrer_id: new referrals}``
+        """
         enrollments = self.sudo()._touch_plan_get_running_enrollments()
         moving = enrollments.filtered(
             lambda e: e.plan_id.referral_plan_id and e.plan_id.referral_plan_id.active
@@ -183,8 +187,12 @@ class ResPartner(models.Model):
             enrollments |= (
                 self.browse(enrollment.res_id)
                 .sudo()
-                ._touch_plan_enroll(target, previous_enrollment_id=enrollment.id)
+                ._touch_plan_enroll(
+                    target,
+                    previous_enrollment_id=enrollment.id,
+                    # the client stays with their rep, not with whoever records the referral
+                    user_id=enrollment.user_id.id,
+                )
             )
         running = enrollments.filtered(lambda e: e.state == "active")
-        running._generate_touches()
         running._touch_plan_thank(count)

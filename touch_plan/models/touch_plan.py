@@ -193,8 +193,13 @@ class TouchPlan(models.Model):
                     )
                 )
 
-    def _auto_enroll(self):
-        """Enroll the records matching each plan's domain (one search per plan)."""
+    def _auto_enroll(self, limit=None):
+        """Enroll the records matching each plan's domain (one search per plan).
+
+        :param limit: at most this many new records per plan (the daily job
+            enrolls in bounded batches and calls again)
+        :return: the new enrollments
+        """
         enrollments = self.env["touch.plan.enrollment"]
         for plan in self.filtered(lambda p: p.auto_enroll and p.step_ids):
             domain = plan._get_auto_enroll_domain()
@@ -208,6 +213,6 @@ class TouchPlan(models.Model):
             )[0][0]
             if "company_id" in model._fields:
                 domain = [*domain, ("company_id", "in", (False, plan.company_id.id))]
-            records = model.search([*domain, ("id", "not in", enrolled or [])])
+            records = model.search([*domain, ("id", "not in", enrolled or [])], limit=limit)
             enrollments |= records._touch_plan_enroll(plan)
         return enrollments

@@ -1,8 +1,16 @@
-from dateutil.relativedelta import relativedelta
+import logging
 
-from odoo import _, api, fields, models, modules
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, split_every
+
+_logger = logging.getLogger(__name__)
+
+# due touches sent or scheduled per batch when a large set is enrolled at once
+START_BATCH_SIZE = 1000
 
 
 class TouchPlanEnrollment(models.Model):
@@ -73,6 +81,13 @@ class TouchPlanEnrollment(models.Model):
         help="Enrollment this one replaced (e.g. Lifetime before Advocates).",
     )
     touch_ids = fields.One2many("touch.plan.touch", "enrollment_id", string="Touches")
+    error_date = fields.Date(
+        string="Failed On",
+        readonly=True,
+        copy=False,
+        help="The daily job failed on this enrollment that day (the error is in the "
+        "chatter); it tries again the next day.",
+    )
     touch_done_count = fields.Integer(compute="_compute_touch_counts", string="Done")
     touch_planned_count = fields.Integer(compute="_compute_touch_counts", string="Planned")
 
@@ -88,15 +103,14 @@ class TouchPlanEnrollment(models.Model):
 
     @api.depends("plan_id", "res_model", "res_id")
     def _compute_name(self):
-        records = {}
+        names = {}
         for model, enrollments in self.grouped("res_model").items():
             if model in self.env:
-                records[model] = self.env[model].browse(enrollments.mapped("res_id")).exists()
+                records = self.env[model].browse(set(enrollments.mapped("res_id"))).exists()
+                names.update(((model, record.id), record.display_name) for record in records)
         for enrollment in self:
-            record = records.get(enrollment.res_model, self.env["res.partner"]).filtered(
-                lambda r, e=enrollment: r.id == e.res_id
-            )
-            enrollment.name = f"{enrollment.plan_id.name} - {record.display_name or ''}"
+            name = names.get((enrollment.res_model, enrollment.res_id), "")
+            enrollment.name = f"{enrollment.plan_id.name} - {name}"
 
     @api.depends("partner_id")
     def _compute_res_reference(self):
@@ -122,11 +136,15 @@ class TouchPlanEnrollment(models.Model):
             enrollment.cycle_end = start + relativedelta(years=1, days=-1)
 
     def _compute_touch_counts(self):
+        """Touches of the current cycle (the figures the client's form shows)."""
         counts = {
             (enrollment, state): count
-            for enrollment, state, count in self.env["touch.plan.touch"]._read_group(
-                [("enrollment_id", "in", self.ids)], ["enrollment_id", "state"], ["__count"]
+            for enrollment, state, cycle_start, count in self.env["touch.plan.touch"]._read_group(
+                [("enrollment_id", "in", self.ids)],
+                ["enrollment_id", "state", "cycle_start:day"],
+                ["__count"],
             )
+            if cycle_start == enrollment.cycle_start
         }
         for enrollment in self:
             enrollment.touch_done_count = counts.get((enrollment, "done"), 0)
@@ -145,7 +163,23 @@ class TouchPlanEnrollment(models.Model):
         )
         plans._check_enrollable()
         self._check_running_unique(vals_list)
-        return super().create(vals_list)
+        enrollments = super().create(vals_list)
+        enrollments._start()
+        return enrollments
+
+    def _start(self):
+        """Plan the cycle's touches of new enrollments and turn those already
+        due (within the plan's lead time) into work at once: whatever the way
+        of enrolling (form, wizard, auto-enrolment, move to another plan).
+
+        Enrollments created with ``touches_generated`` set bring their touches
+        themselves (e.g. an import of last year's history).
+        """
+        running = self.filtered(lambda e: e.state == "active" and not e.touches_generated)
+        due = running._generate_touches()._filter_due()
+        # a large enrolment sends and schedules in bounded batches (flat memory)
+        for batch in split_every(START_BATCH_SIZE, due.ids, due.browse):
+            batch._process_due()
 
     def _check_running_unique(self, vals_list):
         """Refuse a second running enrollment of a record in a plan, with a clear message."""
@@ -237,23 +271,31 @@ class TouchPlanEnrollment(models.Model):
         touches.write({"state": "cancelled", "skip_reason": reason})
         activities.sudo().unlink()
 
-    def _prepare_touch_values(self, step, day, occurrence):
+    def _prepare_touch_values(self, step, day, occurrence, names=None):
         """Values of a touch of ``step`` on ``day``, complete.
 
         The related and computed columns are filled in too (with the values
         their computation gives) so that touches created in bulk are written
         by their INSERT alone, without being computed and updated after it.
+        The touch is named after its step in the responsible's language.
+
+        :param names: optional cache ``{(step_id, lang): name}`` for bulk callers
         """
         self.ensure_one()
+        user = step.user_id or self.user_id
+        lang = user.lang or self.env.lang or "en_US"
+        names = {} if names is None else names
+        if (step.id, lang) not in names:
+            names[step.id, lang] = step.with_context(lang=lang).name
         return {
             "enrollment_id": self.id,
             "plan_id": self.plan_id.id,
             "partner_id": self.partner_id.id,
             "company_id": self.company_id.id,
-            "user_id": (step.user_id or self.user_id).id,
+            "user_id": user.id,
             "state": "planned",
             "step_id": step.id,
-            "name": step.name,
+            "name": names[step.id, lang],
             "kind": step.kind,
             "channel": step.channel,
             "scheduled_date": day,
@@ -272,9 +314,12 @@ class TouchPlanEnrollment(models.Model):
         :param steps: only these steps (plan edition); all active steps if None
         :param date_from: only touches on or after this date (plan edition)
         """
-        enrollments = self.sudo().filtered(lambda e: e.state in ("active", "paused"))
+        enrollments = self.filtered(lambda e: e.state in ("active", "paused"))
         if not enrollments:
             return self.env["touch.plan.touch"]
+        # the user's right on the enrollments; creating their touches is the engine's work
+        enrollments.check_access("write")
+        enrollments = enrollments.sudo()
         Touch = self.env["touch.plan.touch"].sudo()
         Touch.flush_model()
         existing = {
@@ -288,6 +333,7 @@ class TouchPlanEnrollment(models.Model):
             )
         }
         vals_list = []
+        names = {}
         for plan, plan_enrollments in enrollments.grouped("plan_id").items():
             plan_steps = plan.step_ids.filtered("active")
             if steps is not None:
@@ -299,16 +345,21 @@ class TouchPlanEnrollment(models.Model):
                         key = (enrollment.id, step.id, enrollment.cycle_start, occurrence)
                         if key in existing or (date_from and day < date_from):
                             continue
-                        vals_list.append(enrollment._prepare_touch_values(step, day, occurrence))
+                        vals_list.append(
+                            enrollment._prepare_touch_values(step, day, occurrence, names)
+                        )
         touches = Touch._create_planned(vals_list)
         if steps is None:
             enrollments.filtered(lambda e: not e.touches_generated).touches_generated = True
         return touches
 
     def _touch_plan_thank(self, count=1):
-        """Plan the 'when the client refers someone' touches (thank-you), ``count`` times.
+        """Plan the 'when the client refers someone' touches (thank-you).
 
         Capped at each step's count per cycle.
+
+        :param count: thank-yous per enrollment, or ``{res_id: count}`` (one per
+            new referral of each enrolled record)
         """
         steps = self.plan_id.step_ids.filtered(lambda s: s.active and s.timing == "referral")
         if not steps:
@@ -325,15 +376,20 @@ class TouchPlanEnrollment(models.Model):
         today = fields.Date.context_today(self)
         vals_list = []
         for enrollment in self:
+            number = count.get(enrollment.res_id, 0) if isinstance(count, dict) else count
             for step in steps.filtered(lambda s, e=enrollment: s.plan_id == e.plan_id):
                 done = counts.get((enrollment.id, step.id, enrollment.cycle_start), 0)
-                for occurrence in range(done + 1, min(done + count, step.count) + 1):
+                for occurrence in range(done + 1, min(done + number, step.count) + 1):
                     vals_list.append(
                         enrollment._prepare_touch_values(
                             step, today + relativedelta(days=step.offset_days), occurrence
                         )
                     )
-        return Touch.with_context(mail_create_nolog=True, tracking_disable=True).create(vals_list)
+        touches = Touch.with_context(mail_create_nolog=True, tracking_disable=True).create(
+            vals_list
+        )
+        touches._filter_due()._process_due()
+        return touches
 
     @api.model
     def _renew_cycles(self):
@@ -360,37 +416,164 @@ class TouchPlanEnrollment(models.Model):
         self.invalidate_model(["cycle_start", "cycle_end", "touches_generated"])
         return self.browse(sorted(renewed))
 
+    def _end_orphans(self):
+        """End the running enrollments of ``self`` whose enrolled record no
+        longer exists (one query per enrolled model). Returns them."""
+        orphans = self.browse()
+        running = self.filtered(lambda e: e.state in ("active", "paused"))
+        for model, enrollments in running.grouped("res_model").items():
+            if model not in self.env:
+                orphans |= enrollments
+                continue
+            existing = set(self.env[model].browse(set(enrollments.mapped("res_id"))).exists().ids)
+            orphans |= enrollments.filtered(lambda e, ids=existing: e.res_id not in ids)
+        orphans._end("cancelled", _("The enrolled record was deleted."))
+        return orphans
+
     @api.model
-    def _cron_generate(self, batch_size=200):
+    def _search_orphans(self):
+        """All running enrollments whose record is gone, by one anti-join per model."""
+        self.flush_model(["res_model", "res_id", "state"])
+        models_rows = self.env.execute_query(
+            SQL(
+                """SELECT DISTINCT res_model FROM touch_plan_enrollment
+                    WHERE state IN ('active', 'paused')"""
+            )
+        )
+        ids = []
+        for (model,) in models_rows:
+            if model not in self.env or self.env[model]._abstract or not self.env[model]._auto:
+                query = SQL(
+                    """SELECT id FROM touch_plan_enrollment
+                        WHERE state IN ('active', 'paused') AND res_model = %s""",
+                    model,
+                )
+            else:
+                self.env[model].flush_model()
+                query = SQL(
+                    """SELECT enrollment.id
+                         FROM touch_plan_enrollment AS enrollment
+                    LEFT JOIN %s AS record ON record.id = enrollment.res_id
+                        WHERE enrollment.state IN ('active', 'paused')
+                          AND enrollment.res_model = %s
+                          AND record.id IS NULL""",
+                    SQL.identifier(self.env[model]._table),
+                    model,
+                )
+            ids.extend(row[0] for row in self.env.execute_query(query))
+        return self.browse(ids)
+
+    def _get_to_generate_domain(self):
+        return [
+            ("state", "=", "active"),
+            ("touches_generated", "=", False),
+            ("error_date", "!=", fields.Date.context_today(self)),
+        ]
+
+    @api.model
+    def _cron_generate(self, batch_size=500):
         """Daily job: enroll, renew cycles, create touches, turn due touches into work.
 
-        Work is done in batches committed one by one (outside tests), so a
-        crash only loses the batch it happened in; every step is idempotent,
-        so the next run resumes where it stopped.
+        Each call does a bounded amount of work (at most ``batch_size``
+        enrollments to plan and ``batch_size`` due touches), reports its
+        progress and returns: ``ir.cron`` calls it again while work remains,
+        so a large book never runs into the server's cron time limit. Every
+        step is idempotent, so a crash only loses the current call's work.
         """
-        self.env["touch.plan"].search([("auto_enroll", "=", True)])._auto_enroll()
-        self._renew_cycles()
-        self._touch_plan_commit()
-        to_generate = self.search([("state", "=", "active"), ("touches_generated", "=", False)])
-        Touch = self.env["touch.plan.touch"]
-        total = len(to_generate)
-        done = 0
-        for batch in split_every(batch_size, to_generate.ids, self.browse):
-            batch._generate_touches()
-            done += len(batch)
-            self._touch_plan_commit(done=done, remaining=total - done)
-        due = Touch.search(Touch._get_due_domain())
-        total, done = len(due), 0
-        for batch in split_every(batch_size, due.ids, Touch.browse):
-            batch._process_due()
-            done += len(batch)
-            self._touch_plan_commit(done=done, remaining=total - done)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
-        return True
+        done, remaining = self._cron_generate_batch(batch_size)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
-    def _touch_plan_commit(self, done=0, remaining=0):
-        """Record the progress of the cron and commit the batch (never in tests)."""
-        if done or remaining:
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if not modules.module.current_test:
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+    @api.model
+    def _cron_generate_batch(self, batch_size=500):
+        """One bounded call of the daily job; returns ``(done, remaining)``."""
+        Touch = self.env["touch.plan.touch"]
+        self._search_orphans()._end_orphans()
+        enrolled = (
+            self.env["touch.plan"]
+            .search([("auto_enroll", "=", True)])
+            ._auto_enroll(limit=batch_size)
+        )
+        self._renew_cycles()
+        to_generate = self.search(self._get_to_generate_domain(), limit=batch_size)
+        to_generate._run_isolated(lambda enrollments: enrollments._generate_touches())
+        due = Touch.search(Touch._get_due_domain(), limit=batch_size)
+        due.enrollment_id._run_isolated(
+            lambda enrollments: due.filtered(
+                lambda t: t.enrollment_id in enrollments
+            )._process_due()
+        )
+        # a due touch nothing could carry out (e.g. a channel without a way) is an error too
+        today = fields.Date.context_today(self)
+        stuck = due.filtered(
+            lambda t: (
+                t.state == "planned"
+                and t.enrollment_id.state == "active"
+                and t.enrollment_id.error_date != today
+            )
+        )
+        stuck.enrollment_id._log_failure(
+            {
+                touch.enrollment_id.id: _(
+                    "Touch %(touch)s could not be carried out (channel %(channel)s).",
+                    touch=touch.name,
+                    channel=touch.channel,
+                )
+                for touch in stuck
+            }
+        )
+        # successful enrollments of earlier failures are clean again
+        (to_generate | due.enrollment_id).filtered(
+            lambda e: e.error_date and e.error_date != today
+        ).write({"error_date": False})
+        remaining = self.search_count(self._get_to_generate_domain()) + Touch.search_count(
+            Touch._get_due_domain()
+        )
+        # a full auto-enrolment batch may leave records to enroll: call again
+        remaining += int(len(enrolled) >= batch_size)
+        return len(enrolled) + len(to_generate) + len(due), remaining
+
+    def _run_isolated(self, function):
+        """Run ``function(enrollments)`` on ``self`` at once; if it fails, again
+        per enrollment in a savepoint each, so that one failing record is
+        logged on its enrollment and skipped, never stopping the others."""
+        if not self:
+            return
+        try:
+            with self.env.cr.savepoint():
+                function(self)
+            return
+        except Exception:
+            self.env.invalidate_all()
+        failed = self.browse()
+        errors = {}
+        for enrollment in self:
+            try:
+                with self.env.cr.savepoint():
+                    function(enrollment)
+            except Exception as error:
+                self.env.invalidate_all()
+                _logger.warning(
+                    "Touch plan job: enrollment %s failed and is skipped until tomorrow",
+                    enrollment.id,
+                    exc_info=True,
+                )
+                failed |= enrollment
+                errors[enrollment.id] = error
+        failed._log_failure(errors)
+
+    def _log_failure(self, errors):
+        """Log on each enrollment why the daily job skipped it, and leave it for tomorrow.
+
+        :param errors: ``{enrollment_id: error or message}``
+        """
+        if not self:
+            return
+        self.write({"error_date": fields.Date.context_today(self)})
+        for enrollment in self:
+            enrollment.message_post(
+                body=Markup("<p>%s</p><pre>%s</pre>")
+                % (
+                    _("The daily touch plan job failed on this enrollment and skipped it:"),
+                    str(errors.get(enrollment.id, "")),
+                ),
+            )

@@ -74,7 +74,9 @@ class TouchPlanMixin(models.AbstractModel):
             for record in self
             if (plan.id, record.id) not in taken
         ]
-        created = self.env["touch.plan.enrollment"].sudo().create(vals_list)
+        # with the caller's rights: a rep enrolls only what the record rules allow
+        # (privileged callers, the daily job or a referral, call this on sudo records)
+        created = self.env["touch.plan.enrollment"].create(vals_list)
         return (existing | created).with_env(self.env)
 
     def _touch_plan_stop(self, reason, state="done"):
@@ -82,3 +84,46 @@ class TouchPlanMixin(models.AbstractModel):
         enrollments = self._touch_plan_get_running_enrollments()
         enrollments._end(state, reason or _("Stopped"))
         return enrollments
+
+    def unlink(self):
+        """Enrollments of deleted records end (their touches are cancelled)."""
+        self._touch_plan_stop(_("The enrolled record was deleted."), state="cancelled")
+        return super().unlink()
+
+    def _touch_plan_merge_into(self, destination):
+        """Carry the enrollments of the records ``self`` to ``destination`` (merge).
+
+        The destination keeps one running enrollment per plan: its own, or the
+        oldest of the merged records'; the others end. Done and ended
+        enrollments (history) all follow the surviving record, as do the
+        activities of their touches (moved by the merge itself).
+        """
+        sources = self - destination
+        if not sources:
+            return
+        Enrollment = self.env["touch.plan.enrollment"].sudo()
+        running = Enrollment.search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", (sources | destination).ids),
+                ("state", "in", ("active", "paused")),
+            ],
+            order="date_start, id",
+        )
+        for plan_enrollments in running.grouped("plan_id").values():
+            if len(plan_enrollments) < 2:
+                continue
+            kept = (
+                plan_enrollments.filtered(lambda e: e.res_id == destination.id)[:1]
+                or plan_enrollments[0]
+            )
+            (plan_enrollments - kept)._end(
+                "cancelled",
+                _("Merged into the enrollment of %(record)s", record=destination.display_name),
+            )
+        moved = Enrollment.search([("res_model", "=", self._name), ("res_id", "in", sources.ids)])
+        values = {"res_id": destination.id}
+        partner = destination._touch_plan_get_partner()
+        if partner:
+            values["partner_id"] = partner.id
+        moved.write(values)

@@ -29,7 +29,20 @@ OUTCOMES = [
     ("no_answer", "No Answer"),
     ("wrong_number", "Wrong Number"),
     ("sent", "Sent"),
+    ("delivered", "Handed Over"),
 ]
+CALL_OUTCOMES = [
+    o for o in OUTCOMES if o[0] in ("reached", "voicemail", "no_answer", "wrong_number")
+]
+DELIVERY_OUTCOMES = [o for o in OUTCOMES if o[0] in ("sent", "delivered")]
+# outcomes a touch of each channel can have (a call is never "sent")
+CHANNEL_OUTCOMES = {
+    "email": {"sent"},
+    "call": {o[0] for o in CALL_OUTCOMES},
+    "card": {o[0] for o in DELIVERY_OUTCOMES},
+    "letter": {o[0] for o in DELIVERY_OUTCOMES},
+    "gift": {o[0] for o in DELIVERY_OUTCOMES},
+}
 # fields whose change means the planned touches of a step must be recomputed
 REGENERATE_FIELDS = {
     "kind",
@@ -196,10 +209,16 @@ class TouchPlanStep(models.Model):
     @api.constrains("timing", "trigger_step_id", "channel", "mail_template_id")
     def _check_links(self):
         for step in self:
+            if step.timing == "after_step" and step.trigger_step_id == step:
+                raise ValidationError(
+                    _(
+                        "Step %(step)s cannot come after itself: choose another step of the "
+                        "plan in After Step.",
+                        step=step.name,
+                    )
+                )
             if step.timing == "after_step" and (
-                not step.trigger_step_id
-                or step.trigger_step_id == step
-                or step.trigger_step_id.plan_id != step.plan_id
+                not step.trigger_step_id or step.trigger_step_id.plan_id != step.plan_id
             ):
                 raise ValidationError(
                     _(

@@ -2,13 +2,15 @@ import datetime
 from collections import defaultdict
 
 import pytz
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..tools import insert_rows
-from .touch_plan_step import CHANNELS, MANUAL_CHANNELS, OUTCOMES, TOUCH_KINDS
+from .touch_plan_step import CHANNEL_OUTCOMES, CHANNELS, MANUAL_CHANNELS, OUTCOMES, TOUCH_KINDS
 
 ACTIVITY_TYPES = {
     "call": "touch_plan.mail_activity_type_touch_call",
@@ -21,7 +23,7 @@ ACTIVITY_TYPES = {
 class TouchPlanTouch(models.Model):
     _name = "touch.plan.touch"
     _description = "Planned Touch"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread"]
     _order = "scheduled_date, id"
 
     name = fields.Char(required=True)
@@ -60,7 +62,16 @@ class TouchPlanTouch(models.Model):
         index=True,
         tracking=True,
     )
-    activity_id = fields.Many2one("mail.activity", ondelete="set null", readonly=True)
+    activity_id = fields.Many2one(
+        "mail.activity",
+        ondelete="set null",
+        readonly=True,
+        help="The responsible's activity on the client carrying out this touch.",
+    )
+    activity_date_deadline = fields.Date(related="activity_id.date_deadline", string="Activity Due")
+    partner_phone = fields.Char(related="partner_id.phone", string="Phone")
+    partner_mobile = fields.Char(related="partner_id.mobile", string="Mobile")
+    partner_email = fields.Char(related="partner_id.email", string="Email Address")
     mail_id = fields.Many2one("mail.mail", string="Email", ondelete="set null", readonly=True)
     message_sent_id = fields.Many2one(
         "mail.message", string="Sent Message", ondelete="set null", readonly=True
@@ -81,6 +92,23 @@ class TouchPlanTouch(models.Model):
             "A touch of this step already exists for this occurrence of the cycle.",
         ),
     ]
+
+    @api.constrains("outcome", "channel")
+    def _check_outcome(self):
+        for touch in self.filtered("outcome"):
+            if touch.outcome not in CHANNEL_OUTCOMES.get(touch.channel, {touch.outcome}):
+                raise ValidationError(
+                    _(
+                        "Touch %(touch)s by %(channel)s cannot have the outcome %(outcome)s.",
+                        touch=touch.name,
+                        channel=dict(self._fields["channel"]._description_selection(self.env))[
+                            touch.channel
+                        ],
+                        outcome=dict(self._fields["outcome"]._description_selection(self.env))[
+                            touch.outcome
+                        ],
+                    )
+                )
 
     @api.depends("enrollment_id.user_id", "step_id.user_id")
     def _compute_user_id(self):
@@ -138,11 +166,14 @@ class TouchPlanTouch(models.Model):
         complete values, computed and related columns included (see
         ``touch.plan.enrollment._prepare_touch_values``); as for the engine's
         creates before: no chatter message, no follower and no tracking.
-        Touches have no Python constraint, and no stored field of another model
-        depends on them.
+        Touches have no Python constraint on creation values, and no stored
+        field of another model depends on them.
+
+        Privileged: reps cannot create touches, the engine does it for them.
+        The caller checks the user's right on the enrollments
+        (``touch.plan.enrollment._generate_touches``).
         """
-        self.check_access("create")
-        return insert_rows(self, vals_list)
+        return insert_rows(self.sudo(), vals_list)
 
     # ------------------------------------------------------------------
     # Processing
@@ -150,7 +181,11 @@ class TouchPlanTouch(models.Model):
 
     @api.model
     def _get_due_domain(self):
-        """Touches to turn into work today: emails due, manual touches within lead time."""
+        """Touches to turn into work today: emails due, manual touches within lead time.
+
+        Enrollments that failed today are left for tomorrow (their error is in
+        their chatter), so that one bad record never keeps the job running.
+        """
         today = fields.Date.context_today(self)
         plans = self.env["touch.plan"].with_context(active_test=False).search([])
         manual = expression.OR(
@@ -169,7 +204,11 @@ class TouchPlanTouch(models.Model):
         )
         return expression.AND(
             [
-                [("state", "=", "planned"), ("enrollment_id.state", "=", "active")],
+                [
+                    ("state", "=", "planned"),
+                    ("enrollment_id.state", "=", "active"),
+                    ("enrollment_id.error_date", "!=", today),
+                ],
                 expression.OR(
                     [
                         [("channel", "=", "email"), ("scheduled_date", "<=", today)],
@@ -179,26 +218,55 @@ class TouchPlanTouch(models.Model):
             ]
         )
 
+    def _filter_due(self):
+        """The touches of ``self`` due now (emails on their day, manual ones
+        within their plan's lead time), read from memory."""
+        today = fields.Date.context_today(self)
+        return self.filtered(
+            lambda t: (
+                t.state == "planned"
+                and t.enrollment_id.state == "active"
+                and t.scheduled_date
+                <= (
+                    today
+                    if t.channel == "email"
+                    else today + datetime.timedelta(days=t.plan_id.activity_days_ahead)
+                )
+            )
+        )
+
     def _process_due(self):
-        """Send the due email touches and give the manual ones to the reps."""
+        """Send the due email touches and give the manual ones to the reps.
+
+        Touches whose enrolled record no longer exists end their enrollment.
+        """
         # bulk job: no tracking message per touch (the client's chatter logs the emails)
         touches = (
             self.sudo()
             .with_context(tracking_disable=True)
             .filtered(lambda t: t.state == "planned" and t.enrollment_id.state == "active")
         )
+        orphans = touches.enrollment_id._end_orphans()
+        touches = touches.filtered(lambda t: t.enrollment_id not in orphans)
         emails = touches.filtered(lambda t: t.channel == "email")
         fallback = emails._send_emails()
         (touches - emails | fallback)._schedule_activities()
 
     def _get_records(self):
-        """Return ``{touch_id: record}`` of the enrolled records, read per model."""
+        """Return ``{touch_id: record}`` of the enrolled records, read per model.
+
+        Touches whose record was deleted (or whose model is gone) are left out.
+        """
         records = {}
         for model, touches in self.grouped(lambda t: t.enrollment_id.res_model).items():
-            browsed = self.env[model].browse(touches.enrollment_id.mapped("res_id"))
+            if model not in self.env:
+                continue
+            browsed = self.env[model].browse(touches.enrollment_id.mapped("res_id")).exists()
             by_id = {record.id: record for record in browsed}
             for touch in touches:
-                records[touch.id] = by_id[touch.enrollment_id.res_id]
+                record = by_id.get(touch.enrollment_id.res_id)
+                if record:
+                    records[touch.id] = record
         return records
 
     def _get_email_block_reason(self, record):
@@ -220,7 +288,6 @@ class TouchPlanTouch(models.Model):
         (returned, to be scheduled as activities) or are skipped.
         """
         records = self._get_records()
-        today = fields.Date.context_today(self)
         to_send = defaultdict(lambda: self.browse())
         skipped = defaultdict(lambda: self.browse())
         fallback = defaultdict(lambda: self.browse())
@@ -259,8 +326,9 @@ class TouchPlanTouch(models.Model):
                 mails = template.with_context(
                     touch_plan_no_referral_ask=not referral_ask
                 ).send_mail_batch([records[touch.id].id for touch in batch])
-                batch.write({"state": "done", "done_date": today, "outcome": "sent"})
                 batch._link_sent_mails(mails)
+                # the same path as activities and buttons: follow-ups are planned
+                batch._mark_done("sent")
         return self.browse().union(*fallback.values())
 
     def _link_sent_mails(self, mails):
@@ -326,43 +394,59 @@ class TouchPlanTouch(models.Model):
                     deadlines[touch.id] = day
         return deadlines
 
-    def _prepare_activity_values(self, deadline, model_id, activity_types):
+    def _get_activity_texts(self):
+        """Summary and note of the touch's activity, in the language of ``self.env``.
+
+        The note is HTML: the step's instructions (``Markup``) followed by the
+        referral ask, the text escaped into its paragraph, never the tags.
+        """
         self.ensure_one()
         step = self.step_id
-        activity_type = step.activity_type_id or activity_types.get(self.channel)
-        note = step.note or ""
+        note = Markup(step.note or "")
         if self.referral_ask:
-            note += "<p>%s</p>" % _(
+            note += Markup("<p>%s</p>") % _(
                 "Referral ask: remind the client that you welcome the names of friends "
                 "or colleagues who could use your help, and how to reach you."
             )
+        summary = _(
+            "%(touch)s: %(client)s",
+            touch=step.name or self.name,
+            client=self.partner_id.display_name or self.enrollment_id.name,
+        )
+        return summary, note
+
+    def _prepare_activity_values(self, deadline, record, activity_types):
+        """Values of the activity of the touch, on the enrolled ``record``, in the
+        responsible's language."""
+        self.ensure_one()
+        user = self.user_id or self.env.user
+        activity_type = self.step_id.activity_type_id or activity_types.get(self.channel)
+        summary, note = self.with_context(lang=user.lang or self.env.lang)._get_activity_texts()
         return {
-            "res_model_id": model_id,
-            "res_id": self.id,
+            "res_model_id": self.env["ir.model"]._get_id(record._name),
+            "res_id": record.id,
+            "touch_plan_touch_id": self.id,
             "activity_type_id": activity_type.id if activity_type else False,
-            "summary": _(
-                "%(touch)s: %(client)s",
-                touch=self.name,
-                client=self.partner_id.display_name or self.enrollment_id.name,
-            ),
+            "summary": summary,
             "note": note,
             "date_deadline": deadline,
-            "user_id": self.user_id.id or self.env.user.id,
+            "user_id": user.id,
         }
 
     def _schedule_activities(self):
-        """Create the reps' activities of manual touches in one batch."""
+        """Create the reps' activities of manual touches on the clients, in one batch."""
         touches = self.filtered(lambda t: t.state == "planned" and t.channel in MANUAL_CHANNELS)
+        records = touches._get_records()
+        touches = touches.filtered(lambda t: t.id in records)
         if not touches:
             return self.env["mail.activity"]
         deadlines = touches._get_deadlines()
-        model_id = self.env["ir.model"]._get_id(self._name)
         activity_types = {
             channel: self.env.ref(xmlid, raise_if_not_found=False)
             for channel, xmlid in ACTIVITY_TYPES.items()
         }
         vals_list = [
-            touch._prepare_activity_values(deadlines[touch.id], model_id, activity_types)
+            touch._prepare_activity_values(deadlines[touch.id], records[touch.id], activity_types)
             for touch in touches
         ]
         activities = (
@@ -388,7 +472,11 @@ class TouchPlanTouch(models.Model):
         return activities
 
     def _mark_done(self, outcome=False, outcomes=None):
-        """Mark touches done (from their activity or by hand) and trigger follow-ups.
+        """Mark touches done and plan what follows them: the one path of every "done".
+
+        Activities marked done (chatter, activity views, systray), the touch's
+        buttons and the emails sent all come here, so that "after another
+        step" steps follow any done touch whatever its channel.
 
         :param outcome: outcome for every touch (default: reached for calls, sent otherwise)
         :param outcomes: ``{touch_id: outcome}`` overriding ``outcome`` per touch
@@ -402,10 +490,12 @@ class TouchPlanTouch(models.Model):
         for touch in touches:
             value = outcomes.get(touch.id) or outcome
             value = value or ("reached" if touch.channel == "call" else "sent")
-            by_outcome[value] |= touch.sudo()
+            by_outcome[value] |= touch
         for value, group in by_outcome.items():
             group.write({"state": "done", "done_date": today, "outcome": value})
-        touches._create_followups()
+        followups = touches._create_followups()
+        # a follow-up due at once (no delay, or within the lead time) is work now
+        followups._filter_due()._process_due()
 
     def _create_followups(self):
         """Create the touches of 'after step' steps triggered by the done touches."""

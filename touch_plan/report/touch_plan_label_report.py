@@ -71,7 +71,4 @@ class ReportTouchPlanActivityLabels(models.AbstractModel):
     @api.model
     def _get_touches(self, docids):
         activities = self.env["mail.activity"].browse(docids)
-        touch_ids = activities.filtered(lambda a: a.res_model == "touch.plan.touch").mapped(
-            "res_id"
-        )
-        return self.env["touch.plan.touch"].browse(touch_ids).exists()
+        return activities.touch_plan_touch_id

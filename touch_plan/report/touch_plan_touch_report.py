@@ -151,6 +151,29 @@ class TouchPlanTouchReport(models.Model):
         }
 
     @api.model
+    def _load_demo_today(self, user_xmlid):
+        """Demo data: a working day for the rep ``user_xmlid``.
+
+        One call, one card and one gift of the rep's clients move to the
+        install day and become the rep's activities on the clients, so that
+        the demo shows today's work whatever the day it is installed.
+        """
+        user = self.env.ref(user_xmlid)
+        today = fields.Date.context_today(self)
+        touches = (
+            self.env["touch.plan.touch"]
+            .sudo()
+            .search(
+                [("user_id", "=", user.id), ("state", "=", "planned")], order="scheduled_date, id"
+            )
+        )
+        today_touches = self.env["touch.plan.touch"].sudo()
+        for channel in ("call", "card", "gift"):
+            today_touches |= touches.filtered(lambda t, c=channel: t.channel == c)[:1]
+        today_touches.write({"scheduled_date": today})
+        today_touches._process_due()
+
+    @api.model
     def _load_demo_results(self, partner_xmlids):
         """Demo data: give the past open touches of these clients a result.
 
@@ -175,11 +198,15 @@ class TouchPlanTouchReport(models.Model):
         skipped.write({"state": "skipped", "skip_reason": _("Demo: the client was travelling.")})
         for late in (False, True):
             group = (touches - skipped).filtered(lambda t, late=late: (t.id % 4 == 0) == late)
-            for day, by_day in group.grouped("scheduled_date").items():
+            for (day, is_call), by_day in group.grouped(
+                lambda t: (t.scheduled_date, t.channel == "call")
+            ).items():
                 by_day.write(
                     {
                         "state": "done",
                         "done_date": day + datetime.timedelta(days=3 if late else 0),
-                        "outcome": "sent",
+                        "outcome": "reached" if is_call else "sent",
                     }
                 )
+        # their activities are done with them
+        touches.activity_id.unlink()

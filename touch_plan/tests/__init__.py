@@ -5,6 +5,7 @@ from . import test_touch_engine
 from . import test_touch_cron
 from . import test_touch_consent
 from . import test_touch_access
+from . import test_touch_activity
 from . import test_touch_referral
 from . import test_reports
 from . import test_export_xlsx

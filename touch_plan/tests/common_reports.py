@@ -79,12 +79,15 @@ class TouchPlanReportCase(TransactionCase):
                     "partner_id": cls.client_a.id,
                     "user_id": cls.rep1.id,
                     "date_start": start,
+                    # the touches are built by hand below
+                    "touches_generated": True,
                 },
                 {
                     "plan_id": cls.plan_small.id,
                     "partner_id": cls.client_b.id,
                     "user_id": cls.rep2.id,
                     "date_start": start,
+                    "touches_generated": True,
                 },
             ]
         )

@@ -56,6 +56,19 @@ class TestKeyDate(TransactionCase):
         result = self._occurrences(self.leap_client, self.birthday, D(2028, 1, 1), D(2028, 12, 31))
         self.assertEqual(result[self.leap_client.id], [(self.birthday.id, D(2028, 2, 29))])
 
+    def test_next_date_follows_the_setting_without_company(self):
+        """A contact without a company: its Feb 29 next date follows a change of the setting."""
+        self.assertFalse(self.leap_client.company_id)
+        with freeze_time("2026-12-01"):
+            self.leap_birthday.invalidate_recordset(["next_date"])
+            self.env.add_to_compute(self.KeyDate._fields["next_date"], self.leap_birthday)
+            self.leap_birthday._recompute_recordset(["next_date"])
+            self.assertEqual(self.leap_birthday.next_date, D(2027, 2, 28))
+            settings = Form(self.env["res.config.settings"])
+            settings.touch_plan_feb29_policy = "mar1"
+            settings.save().execute()
+            self.assertEqual(self.leap_birthday.next_date, D(2027, 3, 1))
+
     def test_policy_of_the_partners_company(self):
         other_company = self.env["res.company"].create(
             {"name": "Leap Agency", "touch_plan_feb29_policy": "mar1"}

@@ -52,8 +52,9 @@ class TestTouchPlanLabels(HttpCase, TouchPlanReportCase):
         touch = self.touches[5]
         activity = self.env["mail.activity"].create(
             {
-                "res_model_id": self.env["ir.model"]._get_id("touch.plan.touch"),
-                "res_id": touch.id,
+                "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "res_id": touch.partner_id.id,
+                "touch_plan_touch_id": touch.id,
                 "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
                 "user_id": self.rep2.id,
             }

@@ -4,6 +4,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common_touch import TouchPlanCase
 
@@ -14,16 +15,14 @@ class TouchCronCase(TouchPlanCase):
         mails = self.env["mail.mail"].search(
             [("model", "=", "res.partner"), ("res_id", "in", enrollments.partner_id.ids)]
         )
-        activities = self.env["mail.activity"].search(
-            [("res_model", "=", "touch.plan.touch"), ("res_id", "in", touches.ids)]
-        )
+        activities = self.env["mail.activity"].search([("touch_plan_touch_id", "in", touches.ids)])
         return len(touches), len(activities), len(mails)
 
-    def _enroll_clients(self, count, prefix):
+    def _enroll_clients(self, count, prefix, **values):
         partners = self.env["res.partner"]
         for index in range(count):
             partners |= self._create_client(f"{prefix} {index}")
-        return partners._touch_plan_enroll(self.lifetime)
+        return partners._touch_plan_enroll(self.lifetime, **values)
 
 
 @tagged("post_install", "-at_install")
@@ -48,54 +47,112 @@ class TestTouchCron(TouchCronCase):
             "model._cron_generate()",
         )
 
+    def test_cron_returns_after_a_bounded_batch_with_progress(self):
+        """Each call does a bounded batch, reports it and returns; ir.cron calls
+        it again until nothing remains, and the result is the whole work."""
+        with freeze_time("2027-01-10"):
+            enrollments = self._enroll_clients(5, "Batch")
+        cron = self.env.ref("touch_plan.ir_cron_touch_plan_generate")
+        with freeze_time("2028-01-15"):  # the cycles ended: five to renew and plan
+            calls = 0
+            while True:
+                calls += 1
+                cron_with_progress, progress = cron._add_progress()
+                self.Enrollment.with_context(
+                    ir_cron_progress_id=cron_with_progress.env.context["ir_cron_progress_id"]
+                )._cron_generate(batch_size=3)
+                self.assertLessEqual(progress.done, 3 + 3, "at most a batch planned and sent")
+                if calls == 1:
+                    self.assertTrue(progress.done)
+                    self.assertTrue(progress.remaining, "work left for the next call")
+                    planned = enrollments.filtered(lambda e: e.cycle_start.year == 2028)
+                    self.assertEqual(
+                        len(planned.filtered("touches_generated")), 3, "one batch planned"
+                    )
+                if not progress.remaining:
+                    break
+                self.assertLess(calls, 100)
+        self.assertGreater(calls, 2)
+        self.assertTrue(all(enrollments.mapped("touches_generated")))
+        for enrollment in enrollments:
+            this_cycle = enrollment.touch_ids.filtered(
+                lambda t, e=enrollment: t.cycle_start == e.cycle_start
+            )
+            self.assertEqual(len(this_cycle), 30)
+
     def test_cron_resumes_after_crash(self):
-        """A crash in the middle of a batch loses that batch only; the rerun completes it."""
+        """A call killed in the middle loses its own work only; the next call completes it."""
         with freeze_time("2027-01-10"):
             enrollments = self._enroll_clients(4, "Crash")
-        Enrollment = type(self.Enrollment)
-        original = Enrollment._generate_touches
-        calls = []
-        crashed = False
-
-        def generate_then_crash(records, *args, **kwargs):
-            calls.append(records.ids)
-            result = original(records, *args, **kwargs)
-            if len(calls) == 2:
-                raise RuntimeError("worker killed")
-            return result
-
-        def commit(records, done=0, remaining=0):
-            # stands for the commit of a real cron run: later failures roll back to here
-            records.env.flush_all()
-            records.env.cr.execute("SAVEPOINT touch_plan_test_batch")
-
-        with freeze_time("2027-02-08"):
-            with (
-                patch.object(Enrollment, "_generate_touches", generate_then_crash),
-                patch.object(Enrollment, "_touch_plan_commit", commit),
-            ):
-                # no assertRaises: it would roll back to its own savepoint
-                try:
-                    self.Enrollment._cron_generate(batch_size=2)
-                except RuntimeError:
-                    crashed = True
-            self.assertTrue(crashed)
-            # what a crashed cron loses: the uncommitted work and the caches
-            self.env.clear()
+        with freeze_time("2028-01-15"):
+            self.Enrollment._cron_generate_batch(batch_size=2)
+            # what ir.cron commits after each call
+            self.env.flush_all()
+            self.env.cr.execute("SAVEPOINT touch_plan_test_batch")
+            self.Enrollment._cron_generate_batch(batch_size=2)
+            self.env.flush_all()
+            # the worker is killed before the second call's commit
             self.env.cr.execute("ROLLBACK TO SAVEPOINT touch_plan_test_batch")
+            self.env.invalidate_all()
             done = enrollments.filtered("touches_generated")
-            self.assertEqual(len(done), 2, "the first batch was kept")
-            self.assertEqual(len(done.touch_ids), 60)
-            self.assertFalse((enrollments - done).touch_ids, "the crashed batch left nothing")
+            self.assertEqual(len(done), 2, "the first call was kept")
             self._run_cron()
-            self._run_cron()
-            touches, _activities, mails = self._snapshot(enrollments)
-        self.assertEqual(touches, 4 * 30)
-        self.assertEqual(mails, 4)
+            touches = enrollments.touch_ids.filtered(lambda t: t.cycle_start.year == 2028)
+        self.assertEqual(len(touches), 4 * 30, "no touch lost nor duplicated")
         self.assertEqual(
             len(enrollments.touch_ids.activity_id),
             len(enrollments.touch_ids.filtered(lambda t: t.state == "scheduled")),
         )
+
+    def test_failing_record_is_logged_and_skipped(self):
+        """One record that fails is logged on its enrollment and left for the
+        next day; the others are processed and the job ends."""
+        with freeze_time("2027-01-10"):
+            enrollments = self._enroll_clients(3, "Fail")
+        bad = enrollments[1]
+        Enrollment = type(self.Enrollment)
+        original = Enrollment._generate_touches
+
+        def generate(records, *args, **kwargs):
+            if bad in records:
+                raise ValueError("broken key date")
+            return original(records, *args, **kwargs)
+
+        with (
+            freeze_time("2028-01-15"),
+            patch.object(Enrollment, "_generate_touches", generate),
+            mute_logger("odoo.addons.touch_plan.models.touch_plan_enrollment"),
+        ):
+            self._run_cron(batch_size=2)
+        self.assertTrue(all((enrollments - bad).mapped("touches_generated")))
+        self.assertFalse(bad.touches_generated)
+        self.assertEqual(str(bad.error_date), "2028-01-15")
+        self.assertIn("broken key date", bad.message_ids[0].body)
+        # the next day, fixed, it is planned like the others and clean again
+        with freeze_time("2028-01-16"):
+            self._run_cron()
+        self.assertTrue(bad.touches_generated)
+        self.assertFalse(bad.error_date)
+
+    def test_enrollment_of_a_deleted_record_ends(self):
+        """A record deleted behind the ORM's back ends its enrollment; the job
+        goes on with the others (no MissingError)."""
+        with freeze_time("2027-01-10"):
+            enrollments = self._enroll_clients(2, "Gone")
+        gone, kept = enrollments
+        self.env.flush_all()
+        # a row gone without the ORM (another module's SQL, a restored backup)
+        self.env.cr.execute(
+            "UPDATE touch_plan_enrollment SET res_id = res_id + 1000000 WHERE id = %s",
+            [gone.id],
+        )
+        self.env.invalidate_all()
+        with freeze_time("2027-02-08"):
+            self._run_cron()
+        self.assertEqual(gone.state, "cancelled")
+        self.assertIn("deleted", gone.end_reason)
+        self.assertFalse(gone.touch_ids.filtered(lambda t: t.state in ("planned", "scheduled")))
+        self.assertTrue(kept.touch_ids.filtered(lambda t: t.state == "done"), "kept is served")
 
 
 @tagged("post_install", "-at_install", "is_query_count")
@@ -106,7 +163,8 @@ class TestTouchCronQueries(TouchCronCase):
 
     def _measure_batch(self, count, prefix, budget=None):
         with freeze_time("2027-01-10"):
-            enrollments = self._enroll_clients(count, prefix)
+            # touches planned below, by the measured batch
+            enrollments = self._enroll_clients(count, prefix, touches_generated=True)
         self.env.flush_all()
         self.env.invalidate_all()
         counter = self.assertQueryCount(budget) if budget else contextlib.nullcontext()

@@ -26,8 +26,9 @@ class TouchPlanEnrollWizard(models.TransientModel):
         if not partners:
             raise UserError(_("Choose at least one active contact to enroll."))
         values = {"user_id": self.user_id.id} if self.user_id else {}
+        # the user's rights and record rules apply (no sudo): a rep enrolls their
+        # own clients; enrolling plans the touches and schedules those due
         enrollments = partners._touch_plan_enroll(self.plan_id, **values)
-        enrollments.filtered(lambda e: not e.touches_generated)._generate_touches()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -84,19 +84,20 @@ class TestReferralLoop(TransactionCase):
         self.env.invalidate_all()
 
     def rep_works_activities(self):
-        """The rep marks done every touch activity due, calls reaching the client."""
+        """The rep marks done every touch activity due (on the clients), calls reaching them."""
         activities = (
             self.env["mail.activity"]
             .with_user(self.rep)
             .search(
                 [
                     ("user_id", "=", self.rep.id),
-                    ("res_model", "=", "touch.plan.touch"),
+                    ("touch_plan_touch_id", "!=", False),
                     ("date_deadline", "<=", datetime.date.today()),
                 ]
             )
         )
-        activities.write({"touch_plan_outcome": "reached"})
+        # the call outcome is offered on calls only
+        activities.write({"touch_plan_call_outcome": "reached"})
         activities.action_feedback(feedback="Done")
         return activities
 
