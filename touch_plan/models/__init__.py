@@ -14,4 +14,3 @@ from . import touch_plan_occasion_date
 from . import touch_plan_key_date_type
 from . import touch_plan_key_date
 from . import touch_plan_enrollment_shortfall
-from . import res_partner_touch_plan_shortfall

@@ -417,6 +417,7 @@ class TouchPlanOccasion(models.Model):
         for country, company, year in (
             self.env["touch.plan.occasion.date"]
             .sudo()
+            .with_context(active_test=False)
             ._read_group(
                 [
                     ("occasion_id", "any", domain),

@@ -125,7 +125,6 @@ class TestHolidaysOutOfTheBox(TransactionCase):
         eid_fitr = saudi.filtered(lambda o: o.holiday_name == "Eid al-Fitr")
         # this year and the next (and those of the demo clients' running cycles)
         self.assertLessEqual({2027, 2028}, set(eid_fitr.date_ids.mapped("year")))
-        self.assertFalse(self.Occasion.search([("country_id", "!=", self.saudi_arabia.id)]))
         # a second run finds the calendar filled: nothing is read from the library
         with patch.object(TouchPlanOccasion, "_fill_from_holidays") as fill:
             post_init_hook(self.env)
