@@ -83,6 +83,7 @@ class TestHolidaysOutOfTheBox(TransactionCase):
             self.assertIs(greeting[name], True, f"{name} is a day to greet on")
         self.assertNotIn("Ramadan", greeting, "Iran's calendar gets no added Islamic days")
 
+        self.env["res.lang"]._activate_lang("ar_001")
         saudi = self.Occasion._fill_from_holidays(self.saudi_arabia, [2027, 2028])
         self.assertEqual(
             sorted(saudi.filtered("greeting").mapped("holiday_name")),
@@ -100,6 +101,7 @@ class TestHolidaysOutOfTheBox(TransactionCase):
         ramadan = saudi.filtered(lambda o: o.holiday_name == "Ramadan")
         self.assertEqual(ramadan.date_kind, "per_year")
         self.assertEqual(ramadan.date_ids.mapped("date"), [D(2027, 2, 8), D(2028, 1, 28)])
+        self.assertEqual(ramadan.with_context(lang="ar_001").name, "رمضان")
 
         # the admin's choice per occasion stays on a refill
         national_day = saudi.filtered(lambda o: o.holiday_name == "National Day")
