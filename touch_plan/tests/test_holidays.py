@@ -1,4 +1,5 @@
 import datetime
+import importlib.util
 import re
 from unittest.mock import patch
 
@@ -7,6 +8,7 @@ from freezegun import freeze_time
 from lxml import etree
 
 from odoo.tests import Form, TransactionCase, tagged
+from odoo.tools import file_path
 
 from odoo.addons.touch_plan import post_init_hook
 from odoo.addons.touch_plan.models.touch_plan_occasion import TouchPlanOccasion
@@ -196,6 +198,31 @@ class TestHolidaysOutOfTheBox(TransactionCase):
         self.assertFalse(self.Occasion.search_count([("country_id", "=", self.country.id)]))
         self.assertFalse(self._cards(touchland))
         self.assertIn("only 0 greeting occasions of Touchland", touchland.shortfall_reason)
+
+    @freeze_time("2027-01-10")
+    def test_migration_replans_existing_clients(self):
+        """An existing database: cards were planned on Iran's days of mourning."""
+        occasions = self.Occasion._fill_from_holidays(self.iran, [2027, 2028])
+        mourning = occasions.filtered(lambda o: not o.greeting)
+        filler = mourning.with_context(touch_plan_occasion_fill=True)
+        filler.greeting = True  # as before the upgrade
+        enrollment = self._enroll(self._client("Iranian Client", self.iran))
+        mourning_days = {
+            day + self.offset
+            for days in mourning._get_dates(D(2027, 1, 1), D(2028, 12, 31)).values()
+            for day in days
+        }
+        self.assertTrue(mourning_days & set(self._cards(enrollment).mapped("scheduled_date")))
+        filler.greeting = False  # the new column, computed at the upgrade
+        spec = importlib.util.spec_from_file_location(
+            "post_holidays", file_path("touch_plan/migrations/18.0.1.1.0/post-holidays.py")
+        )
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "18.0.1.0.0")
+        cards = self._cards(enrollment)
+        self.assertEqual(len(cards), 7)
+        self.assertFalse(mourning_days & set(cards.mapped("scheduled_date")))
 
     # ------------------------------------------------------------------
     # Editing occasions re-plans running clients
