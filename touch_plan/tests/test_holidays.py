@@ -367,6 +367,9 @@ class TestHolidaysOutOfTheBox(TransactionCase):
         warning = arch.xpath("//div[@name='target_warning']")
         self.assertEqual(len(warning), 1)
         self.assertEqual(warning[0].get("invisible"), "step_count >= yearly_target")
+        arch = etree.fromstring(plan.get_views([(False, "list")])["views"]["list"]["arch"])
+        step_count = arch.xpath("//field[@name='step_count']")[0]
+        self.assertEqual(step_count.get("decoration-warning"), "step_count < yearly_target")
 
     # ------------------------------------------------------------------
     # What the browser shows
