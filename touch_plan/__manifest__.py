@@ -34,6 +34,7 @@
         "views/touch_plan_key_date_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/touch_plan_shortfall_views.xml",
         "report/touch_plan_touch_report_views.xml",
         "report/touch_plan_client_report_views.xml",
         "report/touch_plan_label_templates.xml",
@@ -52,6 +53,7 @@
             "touch_plan/static/tests/tours/**/*",
         ],
     },
+    "post_init_hook": "post_init_hook",
     "application": True,
     "installable": True,
 }

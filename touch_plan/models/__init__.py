@@ -13,3 +13,4 @@ from . import touch_plan_occasion
 from . import touch_plan_occasion_date
 from . import touch_plan_key_date_type
 from . import touch_plan_key_date
+from . import touch_plan_enrollment_shortfall

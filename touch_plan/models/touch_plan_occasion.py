@@ -4,9 +4,13 @@ import re
 from collections import defaultdict
 
 import holidays
+from holidays.groups import IslamicHolidays
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 # "Eid al-Fitr (estimated)", "National Day (observed)", "... (observed, estimated)"
 QUALIFIER_RE = re.compile(r"\s*\(([^()]*)\)\s*$")
@@ -14,6 +18,58 @@ QUALIFIERS = {"estimated", "observed"}
 HOLIDAY_SUFFIX = " Holiday"
 # years looked at beyond the filled ones to tell a fixed day from a moving one
 KIND_LOOKAHEAD_YEARS = 4
+# Days of the library that are no occasion to greet a client on: days of
+# mourning and remembrance (Iran's Tasua, Ashura, Arbaeen, "Martyrdom of ...",
+# "Death of ..."; memorial days elsewhere), and days off without a name of their
+# own. Matched on the library's English names.
+MOURNING_RE = re.compile(
+    r"\b(martyrdom|martyrs?'?|death|passing|ashura|tasua|arbaeen|mourning|remembrance|"
+    r"memorial|commemoration|genocide|victims?|massacre|tragedy|holocaust|uprising|"
+    r"good friday|all souls)\b",
+    re.IGNORECASE,
+)
+DAY_OFF_RE = re.compile(
+    r"^((public|bank|government|additional|special|extra) holiday|day off)$", re.IGNORECASE
+)
+# Islamic days greeted in these countries that their public calendar leaves
+# out (they are no day off): the first day of Ramadan and the Islamic New Year,
+# from the library's Islamic calendar. Shia calendars (Iran, Iraq) open
+# Muharram with mourning and are not listed.
+ISLAMIC_GREETING_DAYS = {
+    "Ramadan": ("_add_ramadan_beginning_day", _lt("Ramadan")),
+    "Islamic New Year": ("_add_islamic_new_year_day", _lt("Islamic New Year")),
+}
+ISLAMIC_GREETING_COUNTRIES = {
+    "AE",
+    "BH",
+    "DZ",
+    "EG",
+    "JO",
+    "KW",
+    "MA",
+    "OM",
+    "QA",
+    "SA",
+    "TN",
+    "YE",
+}
+# fields of an occasion whose change moves the holiday cards planned on it
+REPLAN_FIELDS = {"active", "greeting", "date_kind", "month", "day", "country_id", "company_id"}
+
+
+class IslamicGreetingDays(holidays.HolidayBase, IslamicHolidays):
+    """The library's Islamic calendar, for the greeted days of ``ISLAMIC_GREETING_DAYS``."""
+
+    estimated_label = "%s (estimated)"
+
+    def __init__(self, *args, **kwargs):
+        IslamicHolidays.__init__(self, show_estimated=True)
+        super().__init__(*args, **kwargs)
+
+    def _populate_public_holidays(self):
+        for name, (method, _label) in ISLAMIC_GREETING_DAYS.items():
+            getattr(self, method)(name)
+
 
 MONTHS = [
     ("1", "January"),
@@ -61,7 +117,7 @@ class TouchPlanOccasion(models.Model):
         "Nowruz on the March equinox).",
     )
     month = fields.Selection(MONTHS)
-    day = fields.Integer()
+    day = fields.Integer(aggregator=None)
     date_ids = fields.One2many("touch.plan.occasion.date", "occasion_id", string="Dates")
     holiday_name = fields.Char(
         string="Holiday Name in Library",
@@ -73,6 +129,15 @@ class TouchPlanOccasion(models.Model):
         help="The next date of this occasion, from today.",
     )
     date_count = fields.Integer(compute="_compute_date_count", string="Years Known")
+    greeting = fields.Boolean(
+        string="Greet Clients",
+        compute="_compute_greeting",
+        store=True,
+        readonly=False,
+        help="Holiday cards go out on this occasion. Days of mourning and remembrance "
+        "(e.g. Ashura, Tasua, the martyrdom of an Imam) are filled without it: no "
+        "card falls on them, even for an occasion on the same day.",
+    )
     note = fields.Text(translate=True)
 
     # ------------------------------------------------------------------
@@ -87,6 +152,11 @@ class TouchPlanOccasion(models.Model):
         dates = self.filtered("id")._get_dates(today, horizon)
         for occasion in self:
             occasion.next_date = (dates.get(occasion.id) or [False])[0]
+
+    @api.depends("holiday_name")
+    def _compute_greeting(self):
+        for occasion in self:
+            occasion.greeting = self._is_greeting_name(occasion.holiday_name)
 
     @api.depends("date_ids")
     def _compute_date_count(self):
@@ -132,8 +202,100 @@ class TouchPlanOccasion(models.Model):
                 )
 
     # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        occasions = super().create(vals_list)
+        if not self.env.context.get("touch_plan_occasion_fill"):
+            occasions._replan_holiday_touches()
+        return occasions
+
+    def write(self, vals):
+        replan = REPLAN_FIELDS & set(vals) and not self.env.context.get("touch_plan_occasion_fill")
+        steps = self._get_holiday_steps() if replan else None
+        res = super().write(vals)
+        if replan:
+            (steps | self._get_holiday_steps())._regenerate_future_touches()
+        return res
+
+    def unlink(self):
+        steps = self._get_holiday_steps()
+        res = super().unlink()
+        if not self.env.context.get("touch_plan_occasion_fill"):
+            steps.exists()._regenerate_future_touches()
+        return res
+
+    # ------------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------------
+
+    @api.model
+    def _is_greeting_name(self, holiday_name):
+        """Whether a holiday of the library's name ``holiday_name`` is one to greet on.
+
+        Occasions made by hand (no library name) are.
+        """
+        if not holiday_name:
+            return True
+        return not (MOURNING_RE.search(holiday_name) or DAY_OFF_RE.match(holiday_name.strip()))
+
+    def _get_greeting_dates(self, country_ids, date_from, date_to):
+        """Return the days to send holiday cards on, per client country.
+
+        :param country_ids: ids of the clients' countries (``False`` for none)
+        :return: ``{country_id: [date, ...]}`` sorted, for every country of
+            ``country_ids`` and for ``False``: the dates of the greeting
+            occasions of ``self`` kept in that country or everywhere, without
+            the country's days of mourning (an occasion falling on Ashura gets
+            no card that year). A constant number of queries.
+        """
+        country_ids = set(country_ids) | {False}
+        greeting = self.filtered("greeting")
+        mourning = self.search(
+            [
+                ("greeting", "=", False),
+                ("country_id", "in", [country_id for country_id in country_ids if country_id]),
+                ("company_id", "in", (False, *self.company_id.ids)),
+            ]
+        )
+        dates = (greeting | mourning)._get_dates(date_from, date_to)
+        kept = defaultdict(set)
+        mourned = defaultdict(set)
+        for occasion in greeting:
+            kept[occasion.country_id.id].update(dates[occasion.id])
+        for occasion in mourning:
+            mourned[occasion.country_id.id].update(dates[occasion.id])
+        return {
+            country_id: sorted((kept[country_id] | kept[False]) - mourned[country_id])
+            for country_id in country_ids
+        }
+
+    def _get_holiday_steps(self):
+        """The active steps planning holiday cards on the occasions of ``self``."""
+        if not self:
+            return self.env["touch.plan.step"]
+        return (
+            self.env["touch.plan.step"]
+            .sudo()
+            .search(
+                [
+                    ("timing", "=", "occasion"),
+                    "|",
+                    ("occasion_ids", "=", False),
+                    ("occasion_ids", "in", self.ids),
+                ]
+            )
+        )
+
+    def _replan_holiday_touches(self):
+        """Re-plan the future holiday touches of running enrollments on ``self``.
+
+        Planned touches from today on are replaced; done, skipped and scheduled
+        ones stay (set-based: one regeneration for all steps concerned).
+        """
+        self._get_holiday_steps()._regenerate_future_touches()
 
     def _get_dates(self, date_from, date_to):
         """Return the dates of the occasions of ``self`` in ``[date_from, date_to]``.
@@ -188,7 +350,7 @@ class TouchPlanOccasion(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _fill_from_holidays(self, countries, years=None, company=None):
+    def _fill_from_holidays(self, countries, years=None, company=None, replan=True):
         """Create or refresh the occasions of ``countries`` from the holidays library.
 
         Matches occasions on country, company and library name, so filling
@@ -200,6 +362,8 @@ class TouchPlanOccasion(models.Model):
             this year and the next two)
         :param company: ``res.company`` the occasions belong to (default: the
             current company)
+        :param replan: re-plan the future holiday touches of running
+            enrollments on the filled occasions
         :return: the occasions created or refreshed
         """
         if not isinstance(countries, models.BaseModel):
@@ -212,7 +376,114 @@ class TouchPlanOccasion(models.Model):
         occasions = self.browse()
         for country in countries:
             occasions |= self._fill_country_from_holidays(country, years, company)
+        if replan:
+            occasions._replan_holiday_touches()
         return occasions
+
+    @api.model
+    def _fill_missing(self, needs, replan=True):
+        """Fill the calendars of countries from the library, once per country and year.
+
+        :param needs: ``{(res.country, res.company): {year, ...}}``; a
+            country (of a company) is filled for a year when occasions were
+            filled for it and, if some move every year, have a date that
+            year. Countries the library has no calendar for are left alone.
+            Three queries whatever the number of countries.
+        :param replan: see :meth:`_fill_from_holidays`
+        :return: the occasions filled
+
+        Privileged: enrolling a client (a rep's work, or the daily job) fills
+        its country's calendar, which only managers may edit.
+        """
+        supported = holidays.list_supported_countries()
+        needs = {key: years for key, years in needs.items() if key[0].code in supported and years}
+        if not needs:
+            return self.browse()
+        Occasion = self.sudo().with_context(active_test=False)
+        countries = self.env["res.country"].union(*(key[0] for key in needs))
+        companies = self.env["res.company"].union(*(key[1] for key in needs))
+        domain = [
+            ("holiday_name", "!=", False),
+            ("country_id", "in", countries.ids),
+            ("company_id", "in", companies.ids),
+        ]
+        kinds = defaultdict(set)
+        for country, company, kind in Occasion._read_group(
+            domain, ["country_id", "company_id", "date_kind"]
+        ):
+            kinds[country, company].add(kind)
+        known = defaultdict(set)
+        all_years = set().union(*needs.values())
+        for country, company, year in (
+            self.env["touch.plan.occasion.date"]
+            .sudo()
+            .with_context(active_test=False)
+            ._read_group(
+                [
+                    ("occasion_id", "any", domain),
+                    ("year", "in", sorted(all_years)),
+                ],
+                ["country_id", "company_id", "year"],
+            )
+        ):
+            known[country, company].add(year)
+        occasions = Occasion.browse()
+        for (country, company), years in needs.items():
+            if not kinds[country, company]:
+                missing = years
+            elif "per_year" in kinds[country, company]:
+                missing = years - known[country, company]
+            else:
+                continue
+            if missing:
+                occasions |= Occasion._fill_from_holidays(
+                    country, sorted(missing), company=company, replan=False
+                )
+        if replan:
+            occasions._replan_holiday_touches()
+        return occasions.with_env(self.env)
+
+    @api.model
+    def _fill_for_enrollments(self, enrollments):
+        """Fill the calendars of the enrolled clients' countries for their cycles' years.
+
+        A client without a country keeps the occasions of its company's country.
+        Called while the touches of ``enrollments`` are being planned, so it
+        does not re-plan them.
+        """
+        needs = defaultdict(set)
+        for enrollment in enrollments:
+            country = enrollment.partner_id.country_id or enrollment.company_id.country_id
+            if country and enrollment.cycle_start and enrollment.cycle_end:
+                needs[country, enrollment.company_id].update(
+                    range(enrollment.cycle_start.year, enrollment.cycle_end.year + 1)
+                )
+        return self._fill_missing(needs, replan=False)
+
+    @api.model
+    def _fill_company_calendars(self):
+        """Fill the calendar of each company's country (at install).
+
+        For this year, the next one and the years of running cycles.
+        """
+        this_year = fields.Date.context_today(self).year
+        needs = defaultdict(set)
+        for company in self.env["res.company"].sudo().search([]).filtered("country_id"):
+            needs[company.country_id, company].update((this_year, this_year + 1))
+        for company, cycle_start, cycle_end in (
+            self.env["touch.plan.enrollment"]
+            .sudo()
+            ._read_group(
+                [("state", "in", ("active", "paused"))],
+                ["company_id"],
+                ["cycle_start:min", "cycle_end:max"],
+            )
+        ):
+            if company.country_id and cycle_start and cycle_end:
+                needs[company.country_id, company].update(
+                    range(cycle_start.year, cycle_end.year + 1)
+                )
+        return self._fill_missing(needs)
 
     def _fill_country_from_holidays(self, country, years, company):
         reference_years = sorted(
@@ -351,19 +622,25 @@ class TouchPlanOccasion(models.Model):
             Arabic, Nowruz in Persian)
         """
         localized = holidays.list_localized_countries().get(country.code, [])
+        installed = [
+            code for code, _name in self.env["res.lang"].get_installed() if code != "en_US"
+        ]
         languages = {}
-        for lang_code, _lang_name in self.env["res.lang"].get_installed():
-            if lang_code == "en_US":
-                continue
+        for lang_code in installed:
             if lang_code in localized:
                 languages[lang_code] = lang_code
             elif lang_code.split("_")[0] in localized:
                 languages[lang_code] = lang_code.split("_")[0]
+        result = defaultdict(dict)
+        if country.code in ISLAMIC_GREETING_COUNTRIES:
+            # the days the library's calendar of the country leaves out: our own terms
+            for name, (_method, label) in ISLAMIC_GREETING_DAYS.items():
+                for lang_code in installed:
+                    result[name][lang_code] = self.with_context(lang=lang_code).env._(label)
         if not languages:
-            return {}
+            return dict(result)
         english = self._get_library_entries(country, years)
         names = {entry["name"] for entry in english}
-        result = defaultdict(dict)
         for lang_code, library_language in languages.items():
             local = holidays.country_holidays(country.code, years=years, language=library_language)
             # the name of the day named exactly like the occasion first; only
@@ -418,6 +695,24 @@ class TouchPlanOccasion(models.Model):
                             "exact": not name.endswith(HOLIDAY_SUFFIX),
                         }
                     )
+        if code in ISLAMIC_GREETING_COUNTRIES:
+            names = {entry["name"] for entry in entries}
+            greeting_days = IslamicGreetingDays(years=years)
+            for day in sorted(greeting_days):
+                for raw_name in greeting_days.get_list(day):
+                    name, estimated, _observed, qualifiers = self._split_holiday_name(raw_name)
+                    if name not in names:
+                        entries.append(
+                            {
+                                "name": name,
+                                "date": day,
+                                "estimated": estimated,
+                                "index": 0,
+                                "qualifiers": qualifiers,
+                                "alone": False,
+                                "exact": True,
+                            }
+                        )
         return entries
 
     @api.model

@@ -11,7 +11,7 @@ class TouchPlanOccasionDate(models.Model):
         "touch.plan.occasion", required=True, ondelete="cascade", index=True
     )
     date = fields.Date(required=True, index=True)
-    year = fields.Integer(compute="_compute_year", store=True)
+    year = fields.Integer(compute="_compute_year", store=True, aggregator=None)
     is_estimated = fields.Boolean(
         string="Estimated",
         help="The holidays library computed this date from the lunar calendar: the "
@@ -49,11 +49,27 @@ class TouchPlanOccasionDate(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.context.get("touch_plan_occasion_fill"):
+        by_hand = not self.env.context.get("touch_plan_occasion_fill")
+        if by_hand:
             vals_list = [dict(vals, is_manual=True) for vals in vals_list]
-        return super().create(vals_list)
+        occasion_dates = super().create(vals_list)
+        if by_hand:
+            occasion_dates.occasion_id._replan_holiday_touches()
+        return occasion_dates
 
     def write(self, vals):
-        if "date" in vals and not self.env.context.get("touch_plan_occasion_fill"):
+        by_hand = not self.env.context.get("touch_plan_occasion_fill")
+        if "date" in vals and by_hand:
             vals = dict(vals, is_manual=True, is_estimated=False)
-        return super().write(vals)
+        occasions = self.occasion_id
+        res = super().write(vals)
+        if by_hand and {"date", "occasion_id"} & set(vals):
+            (occasions | self.occasion_id)._replan_holiday_touches()
+        return res
+
+    def unlink(self):
+        occasions = self.occasion_id
+        res = super().unlink()
+        if not self.env.context.get("touch_plan_occasion_fill"):
+            occasions.exists()._replan_holiday_touches()
+        return res

@@ -296,11 +296,16 @@ class TouchPlanStep(models.Model):
         date_to = max(enrollments.mapped("cycle_end")) - offset
         occasion_dates = key_dates = None
         if self.timing == "occasion":
-            occasions = self.occasion_ids or self.env["touch.plan.occasion"].search(
+            Occasion = self.env["touch.plan.occasion"]
+            Occasion._fill_for_enrollments(enrollments)
+            occasions = self.occasion_ids or Occasion.search(
                 [("company_id", "in", (False, *enrollments.company_id.ids))]
             )
-            occasion_dates = occasions._get_dates(date_from, date_to)
-            occasion_country = {o.id: o.country_id.id for o in occasions}
+            occasion_dates = occasions._get_greeting_dates(
+                {(e.partner_id.country_id or e.company_id.country_id).id for e in enrollments},
+                date_from,
+                date_to,
+            )
         elif self.timing == "key_date":
             key_dates = self.env["touch.plan.key.date"]._get_occurrences(
                 enrollments.partner_id, self.key_date_type_ids, date_from, date_to
@@ -309,12 +314,7 @@ class TouchPlanStep(models.Model):
             start, end = enrollment.cycle_start, enrollment.cycle_end
             if occasion_dates is not None:
                 country = (enrollment.partner_id.country_id or enrollment.company_id.country_id).id
-                dates = [
-                    day
-                    for occasion_id, days in occasion_dates.items()
-                    if occasion_country[occasion_id] in (False, country)
-                    for day in days
-                ]
+                dates = occasion_dates[country]
             elif key_dates is not None:
                 dates = [day for _type, day in key_dates.get(enrollment.partner_id.id, [])]
             else:

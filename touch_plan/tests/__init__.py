@@ -11,3 +11,4 @@ from . import test_reports
 from . import test_export_xlsx
 from . import test_labels
 from . import test_tours
+from . import test_holidays
