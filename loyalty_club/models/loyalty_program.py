@@ -173,7 +173,7 @@ class LoyaltyProgram(models.Model):
         cards = self.env["loyalty.card"].search(
             [("program_id", "in", self.ids), ("points", ">", 0)]
         )
-        net = {
+        net_by_card = {
             card: issued - used
             for card, issued, used in self.env["loyalty.history"]._read_group(
                 [("card_id", "in", cards.ids)], ["card_id"], ["issued:sum", "used:sum"]
@@ -183,18 +183,19 @@ class LoyaltyProgram(models.Model):
         vals_list = []
         for card in cards:
             months = card.program_id.club_points_validity_months
-            gap = card.points - net.get(card, 0.0)
+            net = net_by_card.get(card, 0.0)
+            # one batch holding the balance; its used points square the older lines
             vals_list.append(
                 {
                     "card_id": card.id,
                     "description": description,
-                    "issued": max(gap, 0.0),
-                    "used": max(-gap, 0.0),
+                    "issued": card.points + max(-net, 0.0),
+                    "used": max(net, 0.0),
                     "move_type": "adjust",
                     "expiry_date": months and today + relativedelta(months=months),
                 }
             )
-        History = self.env["loyalty.history"].with_context(loyalty_club_no_ledger=True)
+        History = self.env["loyalty.history"].sudo().with_context(loyalty_club_no_ledger=True)
         lines = History.create(vals_list)
         History._club_set_remaining({line.id: line.card_id.points for line in lines})
         for program in self:

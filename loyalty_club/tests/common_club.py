@@ -85,8 +85,8 @@ class ClubCommon:
         return card
 
     def _issue(self, card, points, expiry=False, description="Test batch"):
-        """Issue a batch of points the way Odoo does: a ledger line, then the balance."""
-        line = self.env["loyalty.history"].create(
+        """Issue a batch of points: a ledger line (the ledger moves the balance)."""
+        return self.env["loyalty.history"].create(
             {
                 "card_id": card.id,
                 "description": description,
@@ -95,8 +95,6 @@ class ClubCommon:
                 "move_type": "issue",
             }
         )
-        card._club_add_points({card.id: points})
-        return line
 
     def _order(self, partner=None, qty=1):
         order = self.env["sale.order"].create(
