@@ -186,10 +186,9 @@ class LoyaltyCard(models.Model):
                 tier, reason="manual", note=_("Set by %(user)s", user=self.env.user.name)
             )
             return res
-        res = super().write(vals)
         if "points" in vals:
-            self._club_check_ledger()
-        return res
+            self._club_check_ledger(vals["points"])
+        return super().write(vals)
 
     def _club_check_tier_rights(self):
         """Tiers follow the club's rules; only a club manager sets one by hand."""
@@ -487,22 +486,32 @@ class LoyaltyCard(models.Model):
         for value, card_ids in by_value.items():
             self.browse(card_ids).write({"points": value})
 
-    def _club_check_ledger(self):
-        """Club balances equal their ledger: a balance moves only through it."""
+    def _club_check_ledger(self, points):
+        """Club balances equal their ledger: a balance moves only through it.
+
+        :param points: the balance about to be written on the cards
+        """
         cards = self.filtered("is_club")
         if not cards:
             return
+        if float_compare(points or 0.0, 0.0, precision_digits=2) < 0:
+            raise ValidationError(
+                _(
+                    "The balance of club card %(card)s cannot go below zero.",
+                    card=cards[0].code,
+                )
+            )
         totals = cards._club_ledger_totals()
         for card in cards:
             net = totals[card.id][0]
-            if float_compare(card.points, net, precision_digits=2):
+            if float_compare(points or 0.0, net, precision_digits=2):
                 raise ValidationError(
                     _(
                         "The balance of club card %(card)s (%(points)s) must equal its "
                         "points ledger (%(ledger)s): club points change only through the "
                         "club (orders, credit notes, the balance wizard, expiry).",
                         card=card.code,
-                        points=card.points,
+                        points=points,
                         ledger=net,
                     )
                 )

@@ -86,14 +86,18 @@ class ClubCommon:
 
     def _issue(self, card, points, expiry=False, description="Test batch"):
         """Issue a batch of points: a ledger line (the ledger moves the balance)."""
-        return self.env["loyalty.history"].sudo().create(
-            {
-                "card_id": card.id,
-                "description": description,
-                "issued": points,
-                "expiry_date": expiry,
-                "move_type": "issue",
-            }
+        return (
+            self.env["loyalty.history"]
+            .sudo()
+            .create(
+                {
+                    "card_id": card.id,
+                    "description": description,
+                    "issued": points,
+                    "expiry_date": expiry,
+                    "move_type": "issue",
+                }
+            )
         )
 
     def _order(self, partner=None, qty=1):
