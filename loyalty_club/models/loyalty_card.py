@@ -548,10 +548,12 @@ class LoyaltyCard(models.Model):
             )
         )
 
-    def _club_adjust_balance(self, new_balance, description):
+    def _club_adjust_balance(self, new_balance, description, expiry_date=None):
         """Bring the balance to ``new_balance`` with one adjustment line (balance wizard).
 
-        A rise opens a batch; a fall consumes batches, soonest expiry first.
+        A rise opens a batch (expiring on ``expiry_date``, else after the club's
+        validity); a fall consumes batches, soonest expiry first. Privileged helper:
+        callers check the user's rights.
         """
         self.ensure_one()
         if float_compare(new_balance, 0, precision_digits=2) < 0:
@@ -570,6 +572,7 @@ class LoyaltyCard(models.Model):
                     "issued": max(difference, 0.0),
                     "used": max(-difference, 0.0),
                     "move_type": "adjust",
+                    "expiry_date": expiry_date or False,
                 }
             )
         )

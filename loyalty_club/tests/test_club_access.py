@@ -184,3 +184,16 @@ class TestClubAccess(ClubCommon, TransactionCase):
         self.assertEqual(
             partner.property_product_pricelist, own, "moving down from Gold removes its pricelist"
         )
+
+    def test_salesman_confirms_and_cancels_orders(self):
+        """The club's own operations work for salespeople: the ledger is written for them."""
+        self._issue(self.card, 990)
+        order = self._order(qty=2).with_user(self.salesman)
+        order._apply_program_reward(self.program.reward_ids, self.card)
+        order.action_confirm()
+        self.assertEqual(self.card.points, 50.0, "990 + 60 earned (Platinum x3) - 1000 spent")
+        order.with_context(disable_cancel_warning=True).action_cancel()
+        self.assertEqual(self.card.points, 990.0)
+        self.assertLedgerBalanced(self.card)
+        lines = self.card.history_ids.filtered(lambda h: h.order_id == order.id)
+        self.assertEqual(set(lines.mapped("create_uid")), {self.salesman}, "booked for them")
