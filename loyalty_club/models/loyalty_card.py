@@ -548,6 +548,30 @@ class LoyaltyCard(models.Model):
             )
         )
 
+    def _club_issue(self, points, description, expiry_date=None):
+        """Issue a batch of qualifying points on each card (points earned elsewhere
+        than sale orders: an import, another sales channel, the demo data).
+        Privileged helper: callers check the user's rights.
+        """
+        if float_compare(points, 0, precision_digits=2) <= 0:
+            raise ValidationError(_("Points to issue must be positive."))
+        return (
+            self.env["loyalty.history"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "card_id": card.id,
+                        "description": description,
+                        "issued": points,
+                        "move_type": "issue",
+                        "expiry_date": expiry_date or False,
+                    }
+                    for card in self
+                ]
+            )
+        )
+
     def _club_adjust_balance(self, new_balance, description, expiry_date=None):
         """Bring the balance to ``new_balance`` with one adjustment line (balance wizard).
 

@@ -173,19 +173,22 @@ class LoyaltyHistory(models.Model):
         return res
 
     def unlink(self):
+        if self.env.context.get("loyalty_club_keep_ledger"):
+            # sale order cancellation: club lines are reversed, not deleted
+            return super(LoyaltyHistory, self - self.filtered("is_club")).unlink()
+        return super().unlink()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_club_ledger(self):
         club_lines = self.filtered("is_club")
         if club_lines:
             self._club_check_ledger_access(club_lines.card_id.ids)
-            if self.env.context.get("loyalty_club_keep_ledger"):
-                # sale order cancellation: club lines are reversed, not deleted
-                return super(LoyaltyHistory, self - club_lines).unlink()
             raise UserError(
                 _(
                     "Club ledger lines are never deleted: the club reverses them "
                     "(cancel the order, post a credit note or update the balance)."
                 )
             )
-        return super().unlink()
 
     # ------------------------------------------------------------------
     # Ledger

@@ -188,7 +188,9 @@ class TestClubAccess(ClubCommon, TransactionCase):
     def test_salesman_confirms_and_cancels_orders(self):
         """The club's own operations work for salespeople: the ledger is written for them."""
         self._issue(self.card, 990)
-        order = self._order(qty=2).with_user(self.salesman)
+        order = self._order(qty=2)
+        order.user_id = self.salesman
+        order = order.with_user(self.salesman)
         order._apply_program_reward(self.program.reward_ids, self.card)
         order.action_confirm()
         self.assertEqual(self.card.points, 50.0, "990 + 60 earned (Platinum x3) - 1000 spent")

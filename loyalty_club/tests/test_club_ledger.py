@@ -254,3 +254,18 @@ class TestClubLedger(ClubCommon, TransactionCase):
         self.assertEqual(self.card.club_tier_id, self.gold, "300 in the club's currency, not 500")
         self._order(qty=2).action_confirm()
         self.assertEqual(self.card.club_tier_id, self.platinum, "500 in the club's currency")
+
+    def test_merging_members_merges_their_ledgers(self):
+        other = self.env["res.partner"].create({"name": "Same Member", "email": "same@example.com"})
+        other_card = self._make_member(other)
+        self._issue(self.card, 30)
+        self._issue(other_card, 45)
+        self.env["base.partner.merge.automatic.wizard"]._merge(
+            (self.partner | other).ids, self.partner
+        )
+        kept = self.env["loyalty.card"].search(
+            [("partner_id", "=", self.partner.id), ("program_id", "=", self.program.id)]
+        )
+        self.assertEqual(kept.points, 75.0)
+        self.assertLedgerBalanced(kept)
+        self.assertLedgerBalanced(other_card.with_context(active_test=False))

@@ -19,14 +19,19 @@ class TestLoyaltyClubInstall(AddonUiCheckMixin, TransactionCase):
         club = self.env.ref("loyalty_club.loyalty_program_demo_club")
         cards = self.env["loyalty.card"].search([("program_id", "=", club.id)])
         tiers = {card.club_tier_id.name for card in cards}
-        self.assertGreaterEqual(len(tiers), 3, "members in Silver, Gold and Platinum")
+        self.assertGreaterEqual(
+            len(tiers),
+            3,
+            f"members in Silver, Gold and Platinum: {cards.mapped('club_tier_id.name')}",
+        )
         odoobot = self.env.ref("base.user_root")
         lines = self.env["loyalty.history"].search([("card_id", "in", cards.ids)])
         self.assertTrue(lines)
         for card in cards:
             ledger = sum(line.issued - line.used for line in lines if line.card_id == card)
             self.assertAlmostEqual(card.points, ledger, 2, "demo balances come from the ledger")
-        records = cards | lines | cards.club_tier_history_ids
-        self.assertFalse(
-            records.filtered(lambda r: r.create_uid == odoobot), "no demo record owned by OdooBot"
-        )
+        for records in (cards, lines, cards.club_tier_history_ids):
+            self.assertFalse(
+                records.filtered(lambda r: r.create_uid == odoobot),
+                f"no demo {records._name} owned by OdooBot",
+            )

@@ -103,7 +103,11 @@ class TestClubReports(ClubReviewCommon):
             }
         )
         self.env.flush_all()
-        rows = self.env["loyalty.club.points.report"].sudo().search([])
+        rows = (
+            self.env["loyalty.club.points.report"]
+            .sudo()
+            .search([("program_id", "=", self.program.id)])
+        )
         by_company = {
             company: (
                 sum(r.points for r in rows if r.company_id == company),

@@ -289,7 +289,7 @@ class TestClubScoring(ClubScoringCommon):
                 {"reason": "Returned", "journal_id": invoice.journal_id.id, "date": "2026-05-01"}
             )
         )
-        reversal.reverse_moves()
+        reversal.modify_moves()  # full refund, reconciled with the invoice
         self.assertEqual(invoice.payment_state, "reversed")
         invoice = self._invoice(by_hand, "2026-04-01", 2, "2026-04-11")
         refund = self._invoice(by_hand, "2026-05-01", 2, "2026-05-01", move_type="out_refund")

@@ -10,8 +10,9 @@ class LoyaltyCardUpdateBalance(models.TransientModel):
         """On a club card, the new balance is booked in the points ledger by a club
         manager: a rise opens a batch, a fall consumes batches soonest expiry first."""
         club_wizards = self.filtered("card_id.is_club")
+        res = True
         if self - club_wizards:
-            super(LoyaltyCardUpdateBalance, self - club_wizards).action_update_card_point()
+            res = super(LoyaltyCardUpdateBalance, self - club_wizards).action_update_card_point()
         for wizard in club_wizards:
             if (
                 float_compare(wizard.new_balance, 0, precision_digits=2) < 0
@@ -28,3 +29,4 @@ class LoyaltyCardUpdateBalance(models.TransientModel):
             if not self.env.user.has_group("sales_team.group_sale_manager"):
                 raise AccessError(_("Only club managers can change the balance of a club card."))
             wizard.card_id.sudo()._club_adjust_balance(wizard.new_balance, wizard.description)
+        return res
