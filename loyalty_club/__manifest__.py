@@ -22,6 +22,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/loyalty_club_review_preview_views.xml",
+        "wizard/loyalty_club_tier_change_views.xml",
         "report/loyalty_club_pareto_report_views.xml",
         "views/loyalty_club_tier_views.xml",
         "views/loyalty_program_views.xml",

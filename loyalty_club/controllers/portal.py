@@ -10,15 +10,18 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 
 class LoyaltyClubPortal(CustomerPortal):
     def _club_cards_domain(self):
+        """Cards of the member: their own, or their company's (commercial partner)."""
+        partner = request.env.user.partner_id
         return [
-            ("partner_id", "=", request.env.user.partner_id.id),
+            ("partner_id", "in", (partner | partner.commercial_partner_id).ids),
             ("is_club", "=", True),
             ("program_id.active", "=", True),
         ]
 
     def _club_member_cards(self):
         """The club cards of the logged-in member (sudo: portal users have no access
-        to loyalty cards, the domain restricts them to their own)."""
+        to loyalty cards, the domain restricts them to their own and their
+        company's)."""
         return request.env["loyalty.card"].sudo().search(self._club_cards_domain())
 
     def _prepare_home_portal_values(self, counters):

@@ -4,8 +4,8 @@ import psycopg2.errors
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models, modules
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, float_compare, split_every
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, float_compare, float_is_zero, split_every
 
 from odoo.addons.touch_plan.tools import insert_rows
 
@@ -37,6 +37,11 @@ class LoyaltyCard(models.Model):
         string="Downgrade Due",
         help="The member was warned: at the first review after this date, the "
         "member is downgraded unless qualifying again.",
+    )
+    club_previous_pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Pricelist Before the Club",
+        help="The member's own pricelist, given back when the tier has none.",
     )
     club_qualifying_value = fields.Float(
         string="Qualifying", help="Qualifying points or spend at the last evaluation."
@@ -108,6 +113,25 @@ class LoyaltyCard(models.Model):
         return tiers
 
     # ------------------------------------------------------------------
+    # Views: only club managers drag members between tiers
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_view_cache_key(self, view_id=None, view_type="form", **options):
+        key = super()._get_view_cache_key(view_id, view_type, **options)
+        return (*key, self.env.user.has_group("sales_team.group_sale_manager"))
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if (
+            view_type == "kanban"
+            and arch.get("default_group_by") == "club_tier_id"
+            and not self.env.user.has_group("sales_team.group_sale_manager")
+        ):
+            arch.set("records_draggable", "false")
+        return arch, view
+
+    # ------------------------------------------------------------------
     # Constraints and CRUD
     # ------------------------------------------------------------------
     @api.constrains("points")
@@ -151,11 +175,34 @@ class LoyaltyCard(models.Model):
 
     def write(self, vals):
         if "club_tier_id" in vals and not self.env.context.get("loyalty_club_tier_write"):
+            club_cards = self.filtered("is_club")
+            club_cards._club_check_tier_rights()
             tier = self.env["loyalty.club.tier"].browse(vals.pop("club_tier_id"))
             res = super().write(vals) if vals else True
-            self.filtered(lambda c: c.club_tier_id != tier)._club_set_tier(tier, reason="manual")
+            (self - club_cards).with_context(loyalty_club_tier_write=True).write(
+                {"club_tier_id": tier.id}
+            )
+            club_cards.filtered(lambda c: c.club_tier_id != tier).sudo()._club_set_tier(
+                tier, reason="manual", note=_("Set by %(user)s", user=self.env.user.name)
+            )
             return res
+        if "points" in vals:
+            self._club_check_ledger(vals["points"])
         return super().write(vals)
+
+    def _club_check_tier_rights(self):
+        """Tiers follow the club's rules; only a club manager sets one by hand."""
+        if (
+            self
+            and not self.env.su
+            and not self.env.user.has_group("sales_team.group_sale_manager")
+        ):
+            raise AccessError(
+                _(
+                    "Only club managers can change a member's tier by hand: tiers "
+                    "otherwise follow the club's rules (thresholds and reviews)."
+                )
+            )
 
     # ------------------------------------------------------------------
     # Actions
@@ -178,15 +225,21 @@ class LoyaltyCard(models.Model):
     # Tiers
     # ------------------------------------------------------------------
     def _club_set_tier(self, tier, reason, note=False, review=None):
-        """Put all cards in ``tier`` (one write) and log the change (one insert)."""
+        """Put all cards in ``tier`` (one write) and log the change (one insert).
+
+        Privileged helper of the club's operations (joining, thresholds, reviews, a
+        club manager's change): callers check the user's rights, this writes as
+        superuser, including the members' pricelists.
+        """
         if not self:
             return
+        cards = self.sudo()
         today = review.date if review else fields.Date.context_today(self)
-        self.fetch(
+        cards.fetch(
             ["club_tier_id", "club_qualifying_value", "partner_id", "program_id", "company_id"]
         )
         insert_rows(
-            self.env["loyalty.club.tier.history"],
+            cards.env["loyalty.club.tier.history"],
             [
                 {
                     "card_id": card.id,
@@ -201,23 +254,46 @@ class LoyaltyCard(models.Model):
                     "review_id": review.id if review else False,
                     "date": today,
                 }
-                for card in self
+                for card in cards
             ],
         )
-        self.with_context(loyalty_club_tier_write=True).write(
+        cards.with_context(loyalty_club_tier_write=True).write(
             {"club_tier_id": tier.id, "club_tier_since": today, "club_downgrade_date": False}
         )
-        self._club_apply_pricelist()
+        cards._club_apply_pricelist()
 
     def _club_apply_pricelist(self):
-        """Give members the pricelist of their tier (one write per company and pricelist)."""
-        groups = defaultdict(list)
-        for card in self.filtered(lambda c: c.club_tier_id.pricelist_id and c.partner_id):
+        """Give members the pricelist of their tier, both ways.
+
+        A tier with a pricelist sets it (remembering the member's own pricelist); a
+        tier without one gives the member back the pricelist they had before the
+        club set one (a downgrade from Gold removes the Gold pricelist). One write per
+        company and pricelist.
+        """
+        groups = defaultdict(list)  # {(company, pricelist): partner ids}
+        previous = defaultdict(list)  # {pricelist: card ids}
+        for card in self.filtered("partner_id"):
             company = card.company_id or self.env.company
-            groups[(company, card.club_tier_id.pricelist_id)].append(card.partner_id.id)
+            partner = card.partner_id.with_company(company)
+            current = partner.specific_property_product_pricelist
+            club_pricelists = card.program_id.club_tier_ids.pricelist_id
+            target = card.club_tier_id.pricelist_id
+            if target:
+                if current not in club_pricelists:
+                    previous[current].append(card.id)
+            elif current and current in club_pricelists:
+                target = card.club_previous_pricelist_id
+            else:
+                continue
+            if target != current:
+                groups[(company, target)].append(partner.id)
+        for pricelist, card_ids in previous.items():
+            self.browse(card_ids).with_context(loyalty_club_tier_write=True).write(
+                {"club_previous_pricelist_id": pricelist.id}
+            )
         for (company, pricelist), partner_ids in groups.items():
-            self.env["res.partner"].browse(partner_ids).sudo().with_company(company).write(
-                {"property_product_pricelist": pricelist.id}
+            self.env["res.partner"].browse(partner_ids).with_company(company).write(
+                {"specific_property_product_pricelist": pricelist.id}
             )
 
     def _club_set_qualifying(self, values):
@@ -356,25 +432,89 @@ class LoyaltyCard(models.Model):
         batches = self.env["loyalty.history"]._club_open_batches(self.ids)
         return {card.id: sum(r for _id, r in batches.get(card.id, [])) for card in self}
 
-    def _club_add_points(self, delta_by_card):
-        """Move card balances by ``{card_id: delta}`` in one query (the ledger holds the detail)."""
-        delta_by_card = {cid: d for cid, d in delta_by_card.items() if d}
-        if not delta_by_card:
-            return
-        self.flush_model(["points"])
+    def _club_ledger_totals(self):
+        """``{card_id: (issued - used, open points)}`` of the cards' ledgers, one query."""
+        History = self.env["loyalty.history"]
+        History.flush_model(["card_id", "issued", "used", "remaining_points"])
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE loyalty_card c
-                   SET points = ROUND((COALESCE(c.points, 0) + d.delta)::numeric, 2)
-                  FROM unnest(%(ids)s::int[], %(deltas)s::float8[]) AS d(id, delta)
-                 WHERE c.id = d.id
+                SELECT card_id,
+                       ROUND(SUM(COALESCE(issued, 0) - COALESCE(used, 0))::numeric, 2),
+                       ROUND(SUM(COALESCE(remaining_points, 0))::numeric, 2)
+                  FROM loyalty_history
+                 WHERE card_id = ANY(%s)
+                 GROUP BY card_id
                 """,
-                ids=list(delta_by_card),
-                deltas=list(delta_by_card.values()),
+                list(self.ids),
             )
         )
-        self.invalidate_model(["points"])
+        totals = {
+            card_id: (float(net), float(open_)) for card_id, net, open_ in self.env.cr.fetchall()
+        }
+        return {card.id: totals.get(card.id, (0.0, 0.0)) for card in self}
+
+    def _club_sync_points(self):
+        """The one code path that moves the balance of club cards: to their ledger.
+
+        Every ledger operation ends here. The balance is written with the ORM, so
+        ``write`` overrides (tracking, milestone mails, other modules) see every
+        change, and checked by :meth:`_club_check_ledger` like any other write; one
+        write per distinct new balance.
+
+        :raise UserError: the ledger's lines and its open batches disagree
+        """
+        cards = self.filtered("is_club")
+        if not cards:
+            return
+        totals = cards._club_ledger_totals()
+        by_value = defaultdict(list)
+        for card in cards:
+            net, open_points = totals[card.id]
+            if float_compare(net, open_points, precision_digits=2):
+                raise UserError(
+                    _(
+                        "The points ledger of card %(card)s is inconsistent: its lines add "
+                        "up to %(net)s points, its open batches to %(open)s.",
+                        card=card.code,
+                        net=net,
+                        open=open_points,
+                    )
+                )
+            if float_compare(card.points, net, precision_digits=2):
+                by_value[net].append(card.id)
+        for value, card_ids in by_value.items():
+            self.browse(card_ids).write({"points": value})
+
+    def _club_check_ledger(self, points):
+        """Club balances equal their ledger: a balance moves only through it.
+
+        :param points: the balance about to be written on the cards
+        """
+        cards = self.filtered("is_club")
+        if not cards:
+            return
+        if float_compare(points or 0.0, 0.0, precision_digits=2) < 0:
+            raise ValidationError(
+                _(
+                    "The balance of club card %(card)s cannot go below zero.",
+                    card=cards[0].code,
+                )
+            )
+        totals = cards._club_ledger_totals()
+        for card in cards:
+            net = totals[card.id][0]
+            if float_compare(points or 0.0, net, precision_digits=2):
+                raise ValidationError(
+                    _(
+                        "The balance of club card %(card)s (%(points)s) must equal its "
+                        "points ledger (%(ledger)s): club points change only through the "
+                        "club (orders, credit notes, the balance wizard, expiry).",
+                        card=card.code,
+                        points=points,
+                        ledger=net,
+                    )
+                )
 
     def _club_spend(self, points, description):
         """Spend points of one club card: lock, consume batches, lower the balance.
@@ -395,11 +535,71 @@ class LoyaltyCard(models.Model):
                     needed=round(points, 2),
                 )
             )
-        line = self.env["loyalty.history"].create(
-            {"card_id": self.id, "description": description, "used": points, "move_type": "spend"}
+        return (
+            self.env["loyalty.history"]
+            .sudo()
+            .create(
+                {
+                    "card_id": self.id,
+                    "description": description,
+                    "used": points,
+                    "move_type": "spend",
+                }
+            )
         )
-        self._club_add_points({self.id: -points})
-        return line
+
+    def _club_issue(self, points, description, expiry_date=None):
+        """Issue a batch of qualifying points on each card (points earned elsewhere
+        than sale orders: an import, another sales channel, the demo data).
+        Privileged helper: callers check the user's rights.
+        """
+        if float_compare(points, 0, precision_digits=2) <= 0:
+            raise ValidationError(_("Points to issue must be positive."))
+        return (
+            self.env["loyalty.history"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "card_id": card.id,
+                        "description": description,
+                        "issued": points,
+                        "move_type": "issue",
+                        "expiry_date": expiry_date or False,
+                    }
+                    for card in self
+                ]
+            )
+        )
+
+    def _club_adjust_balance(self, new_balance, description, expiry_date=None):
+        """Bring the balance to ``new_balance`` with one adjustment line (balance wizard).
+
+        A rise opens a batch (expiring on ``expiry_date``, else after the club's
+        validity); a fall consumes batches, soonest expiry first. Privileged helper:
+        callers check the user's rights.
+        """
+        self.ensure_one()
+        if float_compare(new_balance, 0, precision_digits=2) < 0:
+            raise ValidationError(_("The points of a club card cannot be negative."))
+        self._club_lock()
+        difference = round(new_balance - self._club_ledger_balance()[self.id], 2)
+        if float_is_zero(difference, precision_digits=2):
+            return self.env["loyalty.history"]
+        return (
+            self.env["loyalty.history"]
+            .sudo()
+            .create(
+                {
+                    "card_id": self.id,
+                    "description": description,
+                    "issued": max(difference, 0.0),
+                    "used": max(-difference, 0.0),
+                    "move_type": "adjust",
+                    "expiry_date": expiry_date or False,
+                }
+            )
+        )
 
     @api.model
     def _club_commit_if_cron(self):
@@ -452,8 +652,9 @@ class LoyaltyCard(models.Model):
         rows = self.env.cr.fetchall()
         if not rows:
             return
-        History = self.env["loyalty.history"].with_context(loyalty_club_no_ledger=True)
+        History = self.env["loyalty.history"].sudo().with_context(loyalty_club_no_ledger=True)
         description = self.env._("Points expired")
+        History._club_set_remaining(dict.fromkeys([row[0] for row in rows], 0.0))
         History.create(
             [
                 {
@@ -466,11 +667,7 @@ class LoyaltyCard(models.Model):
                 for line_id, card_id, remaining in rows
             ]
         )
-        History._club_set_remaining(dict.fromkeys([row[0] for row in rows], 0.0))
-        delta = defaultdict(float)
-        for _line_id, card_id, remaining in rows:
-            delta[card_id] -= remaining
-        self._club_add_points(delta)
+        self.browse({card_id for _id, card_id, _r in rows})._club_sync_points()
 
     @api.model
     def _club_notify_expiring(self):

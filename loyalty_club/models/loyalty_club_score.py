@@ -375,7 +375,10 @@ class LoyaltyClubScore(models.Model):
                          * COALESCE(lt.cost, 0) AS margin,
                        CASE WHEN m.move_type <> 'out_invoice' OR m.invoice_date <= p.start
                                 THEN NULL
-                            WHEN m.payment_state IN ('paid', 'in_payment')
+                            -- settled by payments or credit notes: late until the date
+                            -- of the last matching, whether a credit note came from the
+                            -- reversal wizard ('reversed') or was matched by hand ('paid')
+                            WHEN m.payment_state IN ('paid', 'in_payment', 'reversed')
                                  AND paid.paid_date IS NOT NULL
                                 THEN GREATEST(0, paid.paid_date - m.invoice_date_due)
                             WHEN m.payment_state IN ('not_paid', 'partial')

@@ -3,7 +3,7 @@ from collections import defaultdict
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero
 
 MOVE_TYPES = [
@@ -20,10 +20,20 @@ class LoyaltyHistory(models.Model):
     """Club cards keep an exact points ledger on Odoo's loyalty history.
 
     Every line with ``issued`` points is a batch with an ``expiry_date`` and the
-    ``remaining_points`` not yet spent or expired; lines with ``used`` points
-    consume the soonest-expiring batches first. For a club card, the sum of
-    ``remaining_points`` always equals ``issued - used`` summed over the ledger
-    and the card's ``points``.
+    ``remaining_points`` not yet spent, expired or taken back; lines with ``used``
+    points consume the soonest-expiring batches first. For a club card, the sum of
+    ``remaining_points`` equals ``issued - used`` summed over the ledger and the
+    card's ``points`` (see ``loyalty.card._club_sync_points``).
+
+    Every reversal names the line it reverses (``origin_id``): a line with ``used``
+    points takes back (or expires) points its origin issued, a line with ``issued``
+    points gives back points its origin spent. What a line's reversals add up to is
+    kept on it (``reversed_issued``, ``reversed_used``) and the database refuses more
+    than the line itself holds, so nothing can be reversed twice.
+
+    Club lines are written only by the club's own operations (orders, credit notes,
+    the balance wizard, expiry, opening a club); they check the caller's rights and
+    then write as superuser. A user writing club lines directly gets an AccessError.
     """
 
     _inherit = "loyalty.history"
@@ -37,22 +47,104 @@ class LoyaltyHistory(models.Model):
     expiry_notified = fields.Boolean(help="The member was mailed about this batch expiring.")
     origin_id = fields.Many2one(
         "loyalty.history",
-        string="Reversed Batch",
-        ondelete="set null",
+        string="Reversed Line",
+        ondelete="cascade",
         index="btree_not_null",
-        help="The batch whose points this line takes back or expires.",
+        help="The line this line reverses: the batch whose points it takes back or "
+        "expires, or the spend whose points it gives back.",
     )
+    reversal_ids = fields.One2many("loyalty.history", "origin_id", string="Reversals")
+    reversed_issued = fields.Float(
+        string="Issued Points Reversed",
+        compute="_compute_reversed",
+        store=True,
+        help="Points of this line's issue already taken back or expired.",
+    )
+    reversed_used = fields.Float(
+        string="Used Points Given Back",
+        compute="_compute_reversed",
+        store=True,
+        help="Points of this line's spend already given back.",
+    )
+
+    _sql_constraints = [
+        (
+            "club_points_not_negative",
+            "CHECK(NOT COALESCE(is_club, FALSE) "
+            "OR (COALESCE(issued, 0) >= 0 AND COALESCE(used, 0) >= 0))",
+            "Club ledger lines cannot issue or use negative points.",
+        ),
+        (
+            "club_remaining_within_issued",
+            "CHECK(COALESCE(remaining_points, 0) >= 0 AND COALESCE(remaining_points, 0) "
+            "+ COALESCE(reversed_issued, 0) <= COALESCE(issued, 0) + 0.005)",
+            "A batch cannot hold more points than it issued, nor fewer than zero.",
+        ),
+        (
+            "club_reversal_within_line",
+            "CHECK(COALESCE(reversed_issued, 0) <= COALESCE(issued, 0) + 0.005 "
+            "AND COALESCE(reversed_used, 0) <= COALESCE(used, 0) + 0.005)",
+            "A ledger line cannot be reversed for more points than it holds.",
+        ),
+    ]
 
     @api.depends("card_id.program_id.is_club")
     def _compute_is_club(self):
         for line in self:
             line.is_club = line.card_id.program_id.is_club
 
+    @api.depends("reversal_ids.issued", "reversal_ids.used")
+    def _compute_reversed(self):
+        for line in self:
+            reversals = line.reversal_ids
+            line.reversed_issued = round(sum(reversals.mapped("used")), PRECISION)
+            line.reversed_used = round(sum(reversals.mapped("issued")), PRECISION)
+
+    @api.constrains("issued", "used")
+    def _check_club_points_positive(self):
+        for line in self.filtered("is_club"):
+            if (line.issued or 0) < 0 or (line.used or 0) < 0:
+                raise ValidationError(
+                    _(
+                        "Club ledger lines cannot issue or use negative points "
+                        "(card %(card)s: %(issued)s issued, %(used)s used).",
+                        card=line.card_id.code,
+                        issued=line.issued,
+                        used=line.used,
+                    )
+                )
+
     # ------------------------------------------------------------------
     # CRUD: every club line goes through the ledger
     # ------------------------------------------------------------------
+    @api.model
+    def _club_check_ledger_access(self, card_ids):
+        """Refuse direct writes of club ledger lines: only the club's operations
+        (which check the caller's rights first) write them, as superuser."""
+        if self.env.su or not card_ids:
+            return
+        cards = self.env["loyalty.card"].sudo().browse(card_ids).exists()
+        if any(cards.mapped("program_id.is_club")):
+            raise AccessError(
+                _(
+                    "Club points are recorded by the club itself (orders, credit notes, "
+                    "the balance wizard, expiry): ledger lines cannot be written by hand."
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._club_check_ledger_access(
+            {vals["card_id"] for vals in vals_list if vals.get("card_id")}
+        )
+        for vals in vals_list:
+            if (vals.get("issued") or 0) < 0 or (vals.get("used") or 0) < 0:
+                # refused by a constraint on club lines; say it clearly before writing
+                cards = self.env["loyalty.card"].sudo().browse(vals.get("card_id"))
+                if cards.program_id.is_club:
+                    raise ValidationError(
+                        _("Club ledger lines cannot issue or use negative points.")
+                    )
         move_type = self.env.context.get("loyalty_club_move_type")
         for vals in vals_list:
             if move_type and not vals.get("move_type"):
@@ -64,6 +156,9 @@ class LoyaltyHistory(models.Model):
         return lines
 
     def write(self, vals):
+        self._club_check_ledger_access(self.card_id.ids)
+        if "card_id" in vals:
+            self._club_check_ledger_access([vals["card_id"]])
         if self.env.context.get("loyalty_club_no_ledger") or not ({"issued", "used"} & set(vals)):
             return super().write(vals)
         club_lines = self.filtered("is_club")
@@ -82,6 +177,18 @@ class LoyaltyHistory(models.Model):
             # sale order cancellation: club lines are reversed, not deleted
             return super(LoyaltyHistory, self - self.filtered("is_club")).unlink()
         return super().unlink()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_club_ledger(self):
+        club_lines = self.filtered("is_club")
+        if club_lines:
+            self._club_check_ledger_access(club_lines.card_id.ids)
+            raise UserError(
+                _(
+                    "Club ledger lines are never deleted: the club reverses them "
+                    "(cancel the order, post a credit note or update the balance)."
+                )
+            )
 
     # ------------------------------------------------------------------
     # Ledger
@@ -117,6 +224,7 @@ class LoyaltyHistory(models.Model):
             spend[line.card_id.id] += line.used
         if spend:
             self._club_consume(spend)
+        self.card_id._club_sync_points()
         self.card_id._club_check_tier_upgrade()
 
     def _club_apply_deltas(self, deltas):
@@ -141,6 +249,7 @@ class LoyaltyHistory(models.Model):
                     )
         if spend:
             self._club_consume(spend)
+        self.card_id._club_sync_points()
 
     @api.model
     def _club_set_remaining(self, remaining_by_line):
@@ -216,43 +325,77 @@ class LoyaltyHistory(models.Model):
                 amount -= take
         self._club_set_remaining(new_remaining)
 
-    def _club_take_back(self, amount_by_batch, description, move_type="reversal", order=None):
-        """Take points of issued batches back, never below a zero balance.
+    @api.model
+    def _club_take_back(self, amount_by_line, description, order=None):
+        """Take back points issued by ledger lines, never below a zero balance.
 
-        Points still in the batch go first, then the card's other batches (the batch
-        itself may have been spent already).
+        Each take-back line names the line it reverses (``origin_id``) and never takes
+        more than what is left of it (issued minus what was already taken back or
+        expired). Points still in the line's own batch go first, then the card's
+        other batches, soonest expiry first (the batch may have been spent already).
 
-        :param amount_by_batch: ``{history line: points}``
-        :return: the reversal lines created
+        :param amount_by_line: ``{history line: points}``, lines in the order to reverse
+        :param order: the document the lines point to (order or credit note)
+        :return: the take-back lines created
         """
-        cards = self.env["loyalty.card"].browse({line.card_id.id for line in amount_by_batch})
+        History = self.sudo()
+        lines = History.browse([line.id for line in amount_by_line])
+        cards = lines.card_id
         cards._club_lock()
+        lines.fetch(["issued", "reversed_issued", "card_id"])
         balances = cards._club_ledger_balance()
         take = {}
-        for batch, amount in amount_by_batch.items():
-            card_id = batch.card_id.id
-            taken = min(amount, balances[card_id])
-            balances[card_id] -= taken
-            if float_compare(taken, 0, precision_digits=PRECISION) > 0:
-                take[batch] = taken
-        vals_list = [
-            {
-                "card_id": batch.card_id.id,
-                "description": description,
-                "issued": 0.0,
-                "used": amount,
-                "move_type": move_type,
-                "origin_id": batch.id,
-                "order_model": order and order._name,
-                "order_id": order and order.id,
-            }
-            for batch, amount in take.items()
-        ]
-        for batch, amount in take.items():
-            self._club_consume({batch.card_id.id: amount}, prefer={batch.card_id.id: batch.id})
-        lines = self.with_context(loyalty_club_no_ledger=True).create(vals_list)
-        points = defaultdict(float)
-        for batch, amount in take.items():
-            points[batch.card_id.id] -= amount
-        cards._club_add_points(points)
-        return lines
+        for line, amount in amount_by_line.items():
+            line = History.browse(line.id)
+            left = line.issued - line.reversed_issued
+            amount = min(amount, left, balances[line.card_id.id])
+            if float_compare(amount, 0, precision_digits=PRECISION) > 0:
+                amount = round(amount, PRECISION)
+                balances[line.card_id.id] -= amount
+                take[line] = amount
+        for line, amount in take.items():
+            History._club_consume({line.card_id.id: amount}, prefer={line.card_id.id: line.id})
+        taken = History.with_context(loyalty_club_no_ledger=True).create(
+            [
+                {
+                    "card_id": line.card_id.id,
+                    "description": description,
+                    "issued": 0.0,
+                    "used": amount,
+                    "move_type": "reversal",
+                    "origin_id": line.id,
+                    "order_model": order and order._name,
+                    "order_id": order and order.id,
+                }
+                for line, amount in take.items()
+            ]
+        )
+        cards._club_sync_points()
+        return taken
+
+    @api.model
+    def _club_give_back(self, lines, description, order=None):
+        """Give back the points spent by ledger lines that were not given back yet.
+
+        Each give-back line names the spend it reverses and opens a new batch.
+
+        :return: the give-back lines created
+        """
+        lines = self.sudo().browse(lines.ids)
+        lines.fetch(["used", "reversed_used", "card_id"])
+        vals_list = []
+        for line in lines.sorted("id"):
+            amount = round(line.used - line.reversed_used, PRECISION)
+            if float_compare(amount, 0, precision_digits=PRECISION) > 0:
+                vals_list.append(
+                    {
+                        "card_id": line.card_id.id,
+                        "description": description,
+                        "issued": amount,
+                        "move_type": "reversal",
+                        "origin_id": line.id,
+                        "order_model": order and order._name,
+                        "order_id": order and order.id,
+                    }
+                )
+        return self.sudo().create(vals_list)

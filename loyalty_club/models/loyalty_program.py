@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare
 
 WINDOWS = [
     ("rolling_12", "Rolling 12 Months"),
@@ -173,7 +173,7 @@ class LoyaltyProgram(models.Model):
         cards = self.env["loyalty.card"].search(
             [("program_id", "in", self.ids), ("points", ">", 0)]
         )
-        net = {
+        net_by_card = {
             card: issued - used
             for card, issued, used in self.env["loyalty.history"]._read_group(
                 [("card_id", "in", cards.ids)], ["card_id"], ["issued:sum", "used:sum"]
@@ -183,18 +183,19 @@ class LoyaltyProgram(models.Model):
         vals_list = []
         for card in cards:
             months = card.program_id.club_points_validity_months
-            gap = card.points - net.get(card, 0.0)
+            net = net_by_card.get(card, 0.0)
+            # one batch holding the balance; its used points square the older lines
             vals_list.append(
                 {
                     "card_id": card.id,
                     "description": description,
-                    "issued": max(gap, 0.0),
-                    "used": max(-gap, 0.0),
+                    "issued": card.points + max(-net, 0.0),
+                    "used": max(net, 0.0),
                     "move_type": "adjust",
                     "expiry_date": months and today + relativedelta(months=months),
                 }
             )
-        History = self.env["loyalty.history"].with_context(loyalty_club_no_ledger=True)
+        History = self.env["loyalty.history"].sudo().with_context(loyalty_club_no_ledger=True)
         lines = History.create(vals_list)
         History._club_set_remaining({line.id: line.card_id.points for line in lines})
         for program in self:
@@ -279,31 +280,16 @@ class LoyaltyProgram(models.Model):
         end = fields.Datetime.to_datetime(on_date) + relativedelta(days=1)
         if self.club_tier_basis == "spend":
             self.env["sale.order"].flush_model(
-                ["partner_id", "state", "date_order", "amount_untaxed"]
+                ["partner_id", "state", "date_order", "amount_untaxed", "currency_id", "company_id"]
             )
+            self.env["res.currency.rate"].flush_model()
         else:
             self.env["loyalty.history"].flush_model()
         # one query per distinct window start (one for rolling and calendar windows)
         for start, card_ids in starts.items():
             start_dt = fields.Datetime.to_datetime(start)
             if self.club_tier_basis == "spend":
-                query = SQL(
-                    """
-                    SELECT card.id, COALESCE(SUM(so.amount_untaxed), 0)
-                      FROM loyalty_card card
-                      JOIN res_partner p ON p.id = card.partner_id
-                      JOIN res_partner sp ON sp.commercial_partner_id = p.commercial_partner_id
-                      JOIN sale_order so
-                        ON so.partner_id = sp.id
-                       AND so.state = 'sale'
-                       AND so.date_order >= %(start)s AND so.date_order < %(end)s
-                     WHERE card.id = ANY(%(ids)s)
-                     GROUP BY card.id
-                    """,
-                    start=start_dt,
-                    end=end,
-                    ids=card_ids,
-                )
+                query = self._club_spend_query(card_ids, start_dt, end)
             else:
                 query = SQL(
                     """
@@ -325,6 +311,59 @@ class LoyaltyProgram(models.Model):
                 {card_id: max(value or 0.0, 0.0) for card_id, value in self.env.cr.fetchall()}
             )
         return values
+
+    def _club_spend_query(self, card_ids, start, end):
+        """Untaxed amount of the members' confirmed orders in the window, in the club's
+        currency: each order converted at its date with the rates of its company
+        (as ``res.currency._get_rates``: the root company's rate, else a shared one,
+        else the oldest, else 1). A club of one company counts that company's orders.
+        """
+        self.ensure_one()
+        currency = self.currency_id or self.env.company.currency_id
+
+        def rate(currency_sql):
+            return SQL(
+                """COALESCE(
+                     (SELECT r.rate FROM res_currency_rate r
+                       WHERE r.currency_id = %(currency)s AND r.name <= so.date_order::date
+                         AND (r.company_id IS NULL OR r.company_id = root.id)
+                       ORDER BY r.company_id, r.name DESC LIMIT 1),
+                     (SELECT r.rate FROM res_currency_rate r
+                       WHERE r.currency_id = %(currency)s
+                         AND (r.company_id IS NULL OR r.company_id = root.id)
+                       ORDER BY r.company_id, r.name ASC LIMIT 1),
+                     1.0)""",
+                currency=currency_sql,
+            )
+
+        company_filter = (
+            SQL("AND so.company_id = %s", self.company_id.id) if self.company_id else SQL()
+        )
+        return SQL(
+            """
+            SELECT card.id,
+                   COALESCE(SUM(so.amount_untaxed * %(to_rate)s / NULLIF(%(from_rate)s, 0)), 0)
+              FROM loyalty_card card
+              JOIN res_partner p ON p.id = card.partner_id
+              JOIN res_partner sp ON sp.commercial_partner_id = p.commercial_partner_id
+              JOIN sale_order so
+                ON so.partner_id = sp.id
+               AND so.state = 'sale'
+               AND so.date_order >= %(start)s AND so.date_order < %(end)s
+               %(company_filter)s
+              JOIN res_company co ON co.id = so.company_id
+              JOIN res_company root
+                ON root.id = split_part(co.parent_path, '/', 1)::int
+             WHERE card.id = ANY(%(ids)s)
+             GROUP BY card.id
+            """,
+            to_rate=rate(SQL("%s", currency.id)),
+            from_rate=rate(SQL("so.currency_id")),
+            company_filter=company_filter,
+            start=start,
+            end=end,
+            ids=card_ids,
+        )
 
     def _club_members(self):
         self.ensure_one()
@@ -402,6 +441,70 @@ class LoyaltyProgram(models.Model):
             decisions[card_id] = decision
         return decisions
 
+    def _club_decide_tier_moves(self, thresholds=None, date=None):
+        """The review's decision for every member, without writing anything.
+
+        One code path for the review and its preview: qualifying values under the
+        (maybe proposed) thresholds, then the downgrade policy, grace days and
+        warnings of the club.
+
+        :return: see :meth:`_club_apply_policy`
+        """
+        self.ensure_one()
+        on_date = date or fields.Date.context_today(self)
+        moves = self._club_compute_tier_moves(thresholds=thresholds, date=on_date)
+        return self._club_apply_policy(moves, on_date)
+
+    def _club_check_thresholds(self, thresholds):
+        """Validate a whole set of thresholds of the club's tiers at once.
+
+        :param thresholds: ``{tier_id: value}``, missing tiers keep their threshold
+        :raise ValidationError: a negative threshold, or thresholds out of order
+        """
+        self.ensure_one()
+        tiers = self.club_tier_ids.sorted(lambda t: (t.sequence, t.id))
+        values = [(tier, thresholds.get(tier.id, tier.threshold)) for tier in tiers]
+        for tier, value in values:
+            if value < 0:
+                raise ValidationError(
+                    _("The threshold of tier %(tier)s cannot be negative.", tier=tier.name)
+                )
+        for (lower, low), (higher, high) in zip(values, values[1:], strict=False):
+            if high <= low:
+                raise ValidationError(
+                    _(
+                        "Tier thresholds must rise with the tier order: %(higher)s "
+                        "(%(higher_threshold)s) comes after %(lower)s "
+                        "(%(lower_threshold)s) and needs a higher threshold.",
+                        higher=higher.name,
+                        higher_threshold=high,
+                        lower=lower.name,
+                        lower_threshold=low,
+                    )
+                )
+
+    def _club_set_thresholds(self, thresholds):
+        """Write a new set of thresholds, validated as a whole first.
+
+        Lowered thresholds are written from the lowest tier up, raised ones from the
+        highest tier down: every step is then a valid set, so the per-tier constraint
+        holds all along (raising Gold above the current Platinum works when Platinum
+        rises too).
+        """
+        self.ensure_one()
+        self._club_check_thresholds(thresholds)
+        tiers = self.club_tier_ids.sorted(lambda t: (t.sequence, t.id))
+        changes = [
+            (tier, thresholds[tier.id])
+            for tier in tiers
+            if tier.id in thresholds
+            and float_compare(thresholds[tier.id], tier.threshold, precision_digits=2)
+        ]
+        lowered = [(tier, value) for tier, value in changes if value < tier.threshold]
+        raised = [(tier, value) for tier, value in reversed(changes) if value > tier.threshold]
+        for tier, value in lowered + raised:
+            tier.write({"threshold": value})
+
     def _club_run_review(self, date=None):
         """Review every member of the club: apply tier moves, write history and a review.
 
@@ -411,8 +514,7 @@ class LoyaltyProgram(models.Model):
         """
         self.ensure_one()
         on_date = date or fields.Date.context_today(self)
-        moves = self._club_compute_tier_moves(date=on_date)
-        decisions = self._club_apply_policy(moves, on_date)
+        decisions = self._club_decide_tier_moves(date=on_date)
         cards = self.env["loyalty.card"].browse(list(decisions))
         next_review = on_date + relativedelta(months=int(self.club_review_interval))
         Review = self.env["loyalty.club.review"]

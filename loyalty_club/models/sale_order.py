@@ -31,28 +31,59 @@ class SaleOrder(models.Model):
         return result
 
     def _get_point_changes(self):
+        """Club balances move through their ledger (the order's history lines, and
+        the reversals of :meth:`_action_cancel`), never by these raw changes."""
         changes = super()._get_point_changes()
-        if self.env.context.get("loyalty_club_keep_ledger"):
-            # club points are taken back through the ledger (see _action_cancel)
-            for coupon in [c for c in changes if c.program_id.is_club]:
-                del changes[coupon]
+        for coupon in [c for c in changes if c.program_id.is_club]:
+            del changes[coupon]
         return changes
 
-    def _action_cancel(self):
-        previously_confirmed = self.filtered(lambda s: s.state == "sale")
-        club_lines = (
+    def _add_loyalty_history_lines(self):
+        """The order's points go to the club ledger as the club's own operation: the
+        user confirming the order may write it, the ledger lines are written as
+        superuser (see ``loyalty.history._club_check_ledger_access``)."""
+        self.check_access("write")
+        return super(SaleOrder, self.sudo())._add_loyalty_history_lines()
+
+    def action_confirm(self):
+        res = super().action_confirm()
+        # spend basis: the order that crosses a threshold counts once it is confirmed
+        cards = self._club_member_cards().filtered(
+            lambda c: c.program_id.club_tier_basis == "spend"
+        )
+        cards._club_check_tier_upgrade()
+        return res
+
+    def _club_member_cards(self):
+        """Club cards of the orders' customers (their commercial partner's cards)."""
+        partners = self.partner_id.commercial_partner_id | self.partner_id
+        return (
+            self.env["loyalty.card"]
+            .sudo()
+            .search([("is_club", "=", True), ("partner_id", "in", partners.ids)])
+        )
+
+    def _club_order_lines(self):
+        """The club ledger lines the orders wrote when confirmed (not their reversals)."""
+        return (
             self.env["loyalty.history"]
             .sudo()
             .search(
                 [
                     ("order_model", "=", self._name),
-                    ("order_id", "in", previously_confirmed.ids),
+                    ("order_id", "in", self.ids),
                     ("is_club", "=", True),
+                    ("origin_id", "=", False),
                     ("move_type", "in", ("issue", "spend")),
-                ]
+                ],
+                order="id",
             )
         )
+
+    def _action_cancel(self):
+        previously_confirmed = self.filtered(lambda s: s.state == "sale")
         res = super(SaleOrder, self.with_context(loyalty_club_keep_ledger=True))._action_cancel()
+        club_lines = previously_confirmed._club_order_lines()
         for order in previously_confirmed:
             lines = club_lines.filtered(lambda h, o=order: h.order_id == o.id)
             if lines:
@@ -62,48 +93,37 @@ class SaleOrder(models.Model):
         return res
 
     def _club_reverse_points(self, lines, ratio, description, restore_spent=False, document=None):
-        """Take back ``ratio`` of the points the order issued (minus what was already taken back).
+        """Reverse the order's club lines, each at most for what is left of it.
 
-        :param lines: the order's club ledger lines
+        Spent points are given back first (cancellation), then ``ratio`` of the
+        points each line issued is taken back, minus what earlier take-backs of that
+        line took, and never more than what is left of it (issued minus taken back
+        or expired) nor than the card's balance. Cancelling, confirming again and
+        cancelling again therefore reverses every line once.
+
+        :param lines: the order's club ledger lines (see :meth:`_club_order_lines`)
+        :param ratio: share of the issued points to take back in all (1.0: all)
         :param restore_spent: give back the points the order spent (cancellation)
         :param document: record the reversal lines point to (the order by default)
         """
         self.ensure_one()
         document = document or self
         History = self.env["loyalty.history"].sudo()
-        batches = lines.filtered(lambda h: h.issued > 0)
-        already = defaultdict(float)
+        lines = History.browse(lines.ids).sorted("id")
+        if restore_spent:
+            History._club_give_back(lines.filtered("used"), description, order=document)
+        batches = lines.filtered("issued")
+        taken = defaultdict(float)
         for reversal in History.search(
-            [("origin_id", "in", batches.ids), ("move_type", "=", "reversal")]
+            [("origin_id", "in", batches.ids), ("move_type", "=", "reversal"), ("used", ">", 0)]
         ):
-            already[reversal.origin_id] += reversal.used
+            taken[reversal.origin_id.id] += reversal.used
         to_take = {}
         for batch in batches:
             amount = (
-                float_round(batch.issued * min(ratio, 1.0), precision_digits=2) - already[batch]
+                float_round(batch.issued * min(ratio, 1.0), precision_digits=2) - taken[batch.id]
             )
             if amount > 0:
                 to_take[batch] = amount
         if to_take:
             History._club_take_back(to_take, description, order=document)
-        if restore_spent:
-            spent = [line for line in lines if line.used > 0]
-            if spent:
-                restored = History.create(
-                    [
-                        {
-                            "card_id": line.card_id.id,
-                            "description": description,
-                            "issued": line.used,
-                            "move_type": "reversal",
-                            "origin_id": line.id,
-                            "order_model": document._name,
-                            "order_id": document.id,
-                        }
-                        for line in spent
-                    ]
-                )
-                delta = defaultdict(float)
-                for line in restored:
-                    delta[line.card_id.id] += line.issued
-                self.env["loyalty.card"]._club_add_points(delta)

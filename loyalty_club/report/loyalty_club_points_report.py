@@ -3,7 +3,12 @@ from odoo.tools import SQL
 
 
 class LoyaltyClubPointsReport(models.Model):
-    """Open club points by expiry date, valued at the company's cost per point."""
+    """Open club points by expiry date, valued at the company's cost per point.
+
+    A batch belongs to its club's company; the batches of a club shared by all
+    companies belong to the company that issued them: the company of the order or
+    credit note behind them, else the company of the user who booked them.
+    """
 
     _name = "loyalty.club.points.report"
     _inherit = ["touch.plan.sql.report", "loyalty.club.xlsx.mixin"]
@@ -52,8 +57,11 @@ class LoyaltyClubPointsReport(models.Model):
             loyalty_history h
             JOIN loyalty_card card ON card.id = h.card_id
             JOIN loyalty_program p ON p.id = card.program_id
+            LEFT JOIN sale_order so ON h.order_model = 'sale.order' AND so.id = h.order_id
+            LEFT JOIN account_move am ON h.order_model = 'account.move' AND am.id = h.order_id
+            JOIN res_users u ON u.id = h.create_uid
             JOIN res_company c
-              ON c.id = COALESCE(p.company_id, (SELECT MIN(id) FROM res_company))
+              ON c.id = COALESCE(p.company_id, so.company_id, am.company_id, u.company_id)
             """
         )
 

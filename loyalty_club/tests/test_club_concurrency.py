@@ -36,13 +36,11 @@ class TestClubConcurrentSpend(TransactionCase):
             env["loyalty.history"].create(
                 {"card_id": card.id, "description": "Batch", "issued": 100, "move_type": "issue"}
             )
-            card._club_add_points({card.id: 100})
             return program.id, partner.id, card.id
 
     def _cleanup(self, program_id, partner_id, card_id):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            env["loyalty.history"].search([("card_id", "=", card_id)]).unlink()
             env["loyalty.club.tier.history"].search([("card_id", "=", card_id)]).unlink()
             env["loyalty.card"].browse(card_id).unlink()
             program = env["loyalty.program"].browse(program_id).with_context(active_test=False)

@@ -230,3 +230,42 @@ class TestClubLedger(ClubCommon, TransactionCase):
             self.env["loyalty.card"]._cron_club_points_expiry()
         self.assertEqual(self.card.points, 0.0)
         self.assertLedgerBalanced(self.card)
+
+    def test_spend_basis_upgrades_on_the_crossing_order_in_club_currency(self):
+        self.program.club_tier_basis = "spend"
+        company = self.env.company
+        foreign = self.env["res.currency"].search(
+            [("id", "!=", company.currency_id.id), ("active", "in", (True, False))], limit=1
+        )
+        foreign.active = True
+        self.env["res.currency.rate"].create(
+            {"currency_id": foreign.id, "company_id": company.id, "name": "2020-01-01", "rate": 2.0}
+        )
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "Foreign prices", "currency_id": foreign.id}
+        )
+        self._order(qty=1).action_confirm()  # 100 in the club's currency: Gold's threshold
+        self.assertEqual(self.card.club_tier_id, self.gold, "the order crossing it upgrades")
+        foreign_order = self._order(qty=2)
+        foreign_order.pricelist_id = pricelist
+        foreign_order.action_update_prices()
+        self.assertEqual(foreign_order.amount_untaxed, 400.0, "200 club currency at rate 2")
+        foreign_order.action_confirm()
+        self.assertEqual(self.card.club_tier_id, self.gold, "300 in the club's currency, not 500")
+        self._order(qty=2).action_confirm()
+        self.assertEqual(self.card.club_tier_id, self.platinum, "500 in the club's currency")
+
+    def test_merging_members_merges_their_ledgers(self):
+        other = self.env["res.partner"].create({"name": "Same Member", "email": "same@example.com"})
+        other_card = self._make_member(other)
+        self._issue(self.card, 30)
+        self._issue(other_card, 45)
+        self.env["base.partner.merge.automatic.wizard"]._merge(
+            (self.partner | other).ids, self.partner
+        )
+        kept = self.env["loyalty.card"].search(
+            [("partner_id", "=", self.partner.id), ("program_id", "=", self.program.id)]
+        )
+        self.assertEqual(kept.points, 75.0)
+        self.assertLedgerBalanced(kept)
+        self.assertLedgerBalanced(other_card.with_context(active_test=False))

@@ -61,3 +61,34 @@ class TestClubPortal(ClubCommon, HttpCase):
         self.assertIn("Gold", html)
         self.assertIn(f"Barcode {self.member_card.code}", html)
         self.assertIn("data:image/png;base64", html)
+
+    def test_company_contact_sees_the_company_card(self):
+        Partner = self.env["res.partner"]
+        company = Partner.create({"name": "Member Company", "is_company": True})
+        other_company = Partner.create({"name": "Other Company", "is_company": True})
+        company_card = self._make_member(company, tier=self.gold)
+        other_card = self._make_member(other_company, tier=self.platinum)
+        self._issue(company_card, 1450)
+        contact = new_test_user(self.env, login="club_contact", groups="base.group_portal")
+        contact.partner_id.parent_id = company
+        Partner.create({"name": "Other Contact", "parent_id": other_company.id})
+        self.authenticate("club_contact", "club_contact")
+        response = self.url_open("/my/club")
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn("not a member", response.text)
+        self.assertIn(company_card.code, response.text, "the company's card")
+        self.assertNotIn(other_card.code, response.text)
+        self.assertIn("1450 ", response.text, "points in the program's format")
+        self.assertNotIn("1450.0", response.text)
+        self.assertIn(f'<bdi dir="ltr">{company_card.code}</bdi>', response.text, "isolated LTR")
+        self.assertIn('breadcrumb-item active">Club</li>', response.text)
+        self.assertIn("<title>Customer Club", response.text)
+        response = self.url_open(f"/my/club/{other_card.id}")
+        self.assertEqual(response.status_code, 404, "not another company's card")
+        self.assertNotIn(other_card.code, response.text)
+
+    def test_home_tile(self):
+        self.authenticate("club_member", "club_member")
+        response = self.url_open("/my")
+        self.assertIn("/loyalty_club/static/src/img/club.svg", response.text)
+        self.assertEqual(self.url_open("/loyalty_club/static/src/img/club.svg").status_code, 200)

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
@@ -36,7 +39,7 @@ class TestClubReviewPreview(ClubReviewCommon):
         self._issue(self.single, 50, "2027-03-31")
         self._compute()
         # reaching a threshold may upgrade at once: start the preview from Silver
-        self.cards.write({"club_tier_id": self.silver.id})
+        self.cards.sudo().write({"club_tier_id": self.silver.id})
         self.assertEqual(self.cards.mapped("club_tier_id"), self.silver)
         before = self._snapshot()
 
@@ -59,15 +62,95 @@ class TestClubReviewPreview(ClubReviewCommon):
         self.assertEqual(self.gold.threshold, 200)
         self.assertEqual(self.platinum.threshold, 700)
 
+    def _review_data(self, on_date):
+        """Five members, one of each case, qualifying on ``on_date``."""
+        regular, late, single, refund_only, referrer = self.cards.sorted("id")
+        moves = [
+            (regular, self.platinum, 150, False),  # would fall to Silver
+            (late, self.gold, 50, on_date - timedelta(days=1)),  # warned before: falls now
+            (single, self.silver, 650, False),  # rises
+            (refund_only, self.gold, 120, False),  # would fall to Silver
+            (referrer, self.platinum, 0, False),  # would fall to Silver
+        ]
+        for card, tier, points, due in moves:
+            card.sudo().write({"club_tier_id": tier.id})
+            card.sudo().club_downgrade_date = due
+            if points:
+                self.env["loyalty.history"].sudo().with_context(loyalty_club_no_ledger=True).create(
+                    {
+                        "card_id": card.id,
+                        "description": "Sale",
+                        "issued": points,
+                        "move_type": "issue",
+                    }
+                )
+
+    def test_preview_counts_equal_the_review(self):
+        """Same data, proposed thresholds raising Gold above the current Platinum:
+        the preview's counts are the review's, for every policy, with and without
+        grace days."""
+        on_date = fields.Date.context_today(self.program)
+        self._review_data(on_date)
+        proposed = {self.gold: 600, self.platinum: 900}
+        expected = {
+            ("never", 30): (1, 0, 4, 0),
+            ("one_step", 30): (1, 1, 3, 3),
+            ("recompute", 0): (1, 4, 0, 0),
+        }
+        for policy in ("never", "one_step", "recompute"):
+            for grace in (0, 30):
+                with self.subTest(policy=policy, grace=grace):
+                    savepoint = self.env.cr.savepoint()
+                    self.program.write({"club_downgrade_policy": policy, "club_grace_days": grace})
+                    wizard = self._wizard()
+                    wizard.date = on_date
+                    for index, tier in enumerate(self.program._club_sorted_tiers()):
+                        if tier[0] in proposed:
+                            with wizard.tier_line_ids.edit(index) as line:
+                                line.threshold = proposed[tier[0]]
+                    self.assertFalse(wizard.warning)
+                    counts = (
+                        wizard.count_up,
+                        wizard.count_down,
+                        wizard.count_same,
+                        wizard.count_warned,
+                    )
+                    if (policy, grace) in expected:
+                        self.assertEqual(counts, expected[(policy, grace)])
+                    self.assertEqual(self.gold.threshold, 100, "the preview writes nothing")
+                    wizard.save().action_apply()
+                    self.assertEqual((self.gold.threshold, self.platinum.threshold), (600, 900))
+                    review = self.program._club_run_review(date=on_date)
+                    self.assertEqual(
+                        (
+                            review.count_up,
+                            review.count_down,
+                            review.count_same,
+                            review.count_warned,
+                        ),
+                        counts,
+                        "the preview told the truth",
+                    )
+                    savepoint.close(rollback=True)
+                    self.env.invalidate_all()
+
     def test_preview_thresholds_out_of_order(self):
         wizard = self._wizard()
         with wizard.tier_line_ids.edit(1) as line:
             line.threshold = 900
         self.assertTrue(wizard.warning)
         record = wizard.save()
-        with self.assertRaises(UserError):
+        self.assertIn("must rise with the tier order", record.warning)
+        with self.assertRaisesRegex(UserError, "must rise with the tier order"):
             record.action_apply()
         self.assertEqual(self.gold.threshold, 100)
+        # Arabic users read the same rule in Arabic
+        self.env["res.lang"]._activate_lang("ar_001")
+        self.env["ir.module.module"]._load_module_terms(["loyalty_club"], ["ar_001"])
+        arabic = record.with_context(lang="ar_001")
+        arabic.invalidate_recordset(["warning"])
+        self.assertNotIn("must rise", arabic.warning)
+        self.assertEqual(self.gold.threshold, 100, "nothing written")
 
     def test_preview_weights(self):
         self._compute()

@@ -3,7 +3,7 @@ import io
 
 import openpyxl
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import TODAY, ClubReviewCommon
 
@@ -78,11 +78,50 @@ class TestClubReports(ClubReviewCommon):
         sheet = self._xlsx_rows(rows)
         self.assertEqual(len(sheet), 4)
 
+    def test_points_liability_of_a_club_shared_by_companies(self):
+        """A club without company: each batch is valued by the company that issued it,
+        not given to the lowest-id company."""
+        self.program.company_id = False
+        second = self.env["res.company"].create({"name": "Second Club Company"})
+        second.club_point_cost = 0.1
+        self.company.club_point_cost = 0.05
+        clerk = new_test_user(
+            self.env,
+            login="second_company_clerk",
+            groups="sales_team.group_sale_salesman",
+            company_id=second.id,
+            company_ids=[second.id],
+        )
+        self._issue(self.regular, 100, "2027-01-31")
+        self.env["loyalty.history"].with_user(clerk).sudo().create(
+            {
+                "card_id": self.card_of[self.late].id,
+                "description": "Sold by the second company",
+                "issued": 40,
+                "expiry_date": "2027-01-31",
+                "move_type": "issue",
+            }
+        )
+        self.env.flush_all()
+        rows = (
+            self.env["loyalty.club.points.report"]
+            .sudo()
+            .search([("program_id", "=", self.program.id)])
+        )
+        by_company = {
+            company: (
+                sum(r.points for r in rows if r.company_id == company),
+                sum(r.liability for r in rows if r.company_id == company),
+            )
+            for company in rows.company_id
+        }
+        self.assertEqual(by_company, {self.company: (100.0, 5.0), second: (40.0, 4.0)})
+
     def test_tier_movements(self):
         self._issue(self.regular, 150, "2027-01-31")
         self._issue(self.late, 600, "2027-03-10")
         # reaching a threshold may upgrade at once: let the review do the moves
-        self.cards.write({"club_tier_id": self.silver.id})
+        self.cards.sudo().write({"club_tier_id": self.silver.id})
         review = self.program._club_run_review()
         self.env.flush_all()
         rows = self._rows("loyalty.club.tier.report", [("review_id", "=", review.id)])

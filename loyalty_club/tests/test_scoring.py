@@ -274,3 +274,31 @@ class TestClubScoring(ClubScoringCommon):
         self.assertEqual(sheet.max_row, 6, "a header and five customers")
         names = {sheet.cell(row=row, column=1).value for row in range(2, 7)}
         self.assertEqual(names, set(self.customers.mapped("display_name")))
+
+    def test_settled_by_credit_note_same_rule_wizard_or_by_hand(self):
+        """An invoice settled by a credit note is late until the credit note's date,
+        whether the credit note came from the reversal wizard or was matched by hand."""
+        by_wizard, by_hand = self.env["res.partner"].create(
+            [{"name": "Reversed By Wizard"}, {"name": "Matched By Hand"}]
+        )
+        invoice = self._invoice(by_wizard, "2026-04-01", 2, "2026-04-11")
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create(
+                {"reason": "Returned", "journal_id": invoice.journal_id.id, "date": "2026-05-01"}
+            )
+        )
+        reversal.modify_moves()  # full refund, reconciled with the invoice
+        self.assertEqual(invoice.payment_state, "reversed")
+        invoice = self._invoice(by_hand, "2026-04-01", 2, "2026-04-11")
+        refund = self._invoice(by_hand, "2026-05-01", 2, "2026-05-01", move_type="out_refund")
+        (invoice | refund).line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        ).reconcile()
+        self.assertEqual(invoice.payment_state, "paid")
+        self._compute()
+        scores = self._scores()
+        self.assertEqual(scores[by_wizard].avg_days_late, 20.0, "late from 04-11 to 05-01")
+        self.assertEqual(scores[by_hand].avg_days_late, scores[by_wizard].avg_days_late)
+        self.assertEqual(scores[by_hand].civ_debt, scores[by_wizard].civ_debt)

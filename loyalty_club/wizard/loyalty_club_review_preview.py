@@ -1,7 +1,7 @@
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare
 
 from ..models.res_company import CIVILFORMD_CRITERIA, CIVILFORMD_WEIGHT_FIELDS
@@ -55,6 +55,12 @@ class LoyaltyClubReviewPreview(models.TransientModel):
     count_up = fields.Integer(string="Would Move Up", compute="_compute_preview")
     count_down = fields.Integer(string="Would Move Down", compute="_compute_preview")
     count_same = fields.Integer(string="Would Stay", compute="_compute_preview")
+    count_warned = fields.Integer(
+        string="Would Be Warned",
+        compute="_compute_preview",
+        help="Members who no longer qualify and would be warned of a downgrade after "
+        "the club's grace days.",
+    )
     preview_html = fields.Html(string="Breakdown", compute="_compute_preview", sanitize=False)
     warning = fields.Char(compute="_compute_preview")
 
@@ -107,6 +113,7 @@ class LoyaltyClubReviewPreview(models.TransientModel):
     )
     def _compute_preview(self):
         for wizard in self:
+            wizard.count_warned = 0
             wizard.warning = wizard._preview_warning()
             if not wizard.program_id:
                 breakdown = {}
@@ -133,10 +140,10 @@ class LoyaltyClubReviewPreview(models.TransientModel):
             raise UserError(self.warning)
         if self.mode == "thresholds":
             self.env["loyalty.club.tier"].check_access("write")
-            for line in self.tier_line_ids.filtered(
-                lambda line: float_compare(line.threshold, line.current_threshold, 2)
-            ):
-                line.tier_id.threshold = line.threshold
+            self.program_id.club_tier_ids.check_access("write")
+            self.program_id._club_set_thresholds(
+                {line.tier_id.id: line.threshold for line in self.tier_line_ids if line.tier_id}
+            )
         else:
             self.company_id.check_access("write")
             self.company_id.write(
@@ -165,33 +172,37 @@ class LoyaltyClubReviewPreview(models.TransientModel):
             if not 0 <= self.club_class_b_min <= self.club_class_a_min <= 100:
                 return _("Class cut-offs must satisfy 0 <= class B <= class A <= 100.")
         else:
-            thresholds = [line.threshold for line in self.tier_line_ids]
-            if any(value < 0 for value in thresholds):
-                return _("Thresholds cannot be negative.")
-            if thresholds != sorted(thresholds):
-                return _("Thresholds must increase from the lowest tier to the highest.")
+            if not self.program_id:
+                return False
+            try:
+                # the same rule as saving them (see loyalty.program._club_set_thresholds)
+                self.program_id._club_check_thresholds(
+                    {line.tier_id.id: line.threshold for line in self.tier_line_ids if line.tier_id}
+                )
+            except ValidationError as error:
+                return error.args[0]
         return False
 
     def _preview_tier_moves(self):
-        """``{(tier before, tier after, move): count}`` under the proposed thresholds."""
+        """``{(tier before, tier after, move): count}`` under the proposed thresholds.
+
+        Runs the review's own decision (:meth:`loyalty.program._club_decide_tier_moves`:
+        downgrade policy, grace days, warnings) on the proposed thresholds.
+        """
         self.ensure_one()
         program = self.program_id
         proposed = {line.tier_id.id: line.threshold for line in self.tier_line_ids if line.tier_id}
-        moves = program._club_compute_tier_moves(thresholds=proposed, date=self.date)
-        rank = {tier.id: index for index, (tier, _thr) in enumerate(program._club_sorted_tiers())}
-        tiers = self.env["loyalty.club.tier"].browse(list(rank))
-        names = {tier.id: tier.name for tier in tiers}
+        decisions = program._club_decide_tier_moves(thresholds=proposed, date=self.date)
+        names = {tier.id: tier.name for tier in program.club_tier_ids}
         breakdown = {}
-        for move in moves.values():
-            before = rank.get(move["before"], -1)
-            after = rank.get(move["after"], -1)
-            kind = "up" if after > before else "down" if after < before else "same"
+        for decision in decisions.values():
             key = (
-                names.get(move["before"], _("No tier")),
-                names.get(move["after"], _("No tier")),
-                kind,
+                names.get(decision["before"], _("No tier")),
+                names.get(decision["final"], _("No tier")),
+                decision["move"],
             )
             breakdown[key] = breakdown.get(key, 0) + 1
+        self.count_warned = sum(1 for d in decisions.values() if d["warn"])
         return breakdown
 
     def _preview_class_moves(self):

@@ -111,7 +111,6 @@ class TestExternalApi(HttpCase):
                 "move_type": "issue",
             }
         )
-        cls.card._club_add_points({cls.card.id: 120})
 
     def _connect(self, login, password):
         """An odoorpc client logged in as ``login`` on the test server."""
