@@ -94,6 +94,7 @@ class LeadTrackingDuplicateWizard(models.TransientModel):
         readonly=True,
         help="Duplicate groups found; the best-scored ones are listed.",
     )
+    listed_message = fields.Char(compute="_compute_listed_message")
     fuzzy_available = fields.Boolean(
         string="Fuzzy Names",
         compute="_compute_fuzzy_available",
@@ -106,6 +107,16 @@ class LeadTrackingDuplicateWizard(models.TransientModel):
     def _compute_group_count(self):
         for wizard in self:
             wizard.group_count = len(wizard.group_ids.filtered(lambda g: g.kind == "duplicate"))
+
+    @api.depends("group_count", "group_total")
+    def _compute_listed_message(self):
+        for wizard in self:
+            wizard.listed_message = wizard.group_total > wizard.group_count and _(
+                "The best %(listed)s of %(total)s groups are listed: merge them and "
+                "search again for the next ones.",
+                listed=wizard.group_count,
+                total=wizard.group_total,
+            )
 
     def _compute_fuzzy_available(self):
         available = _pg_function_exists(self.env.cr, "similarity")
@@ -207,9 +218,10 @@ class LeadTrackingDuplicateWizard(models.TransientModel):
 
     def _find_duplicate_groups(self):
         """Return ``(duplicates, separate)``: lists of ``{"ids", "score",
-        "reasons"}``, best score first. ``duplicates`` never joins two leads
-        that are separate deals; ``separate`` lists the leads matched but kept
-        apart for that reason."""
+        "pairs"}``, best score first, the first ``GROUP_LIMIT`` of each with
+        their ``reasons``. ``duplicates`` never joins two leads that are
+        separate deals; ``separate`` lists the leads matched but kept apart
+        for that reason."""
         self.ensure_one()
         pairs = self._candidate_pairs()
         if not pairs:
@@ -359,24 +371,35 @@ class LeadTrackingDuplicateWizard(models.TransientModel):
         return round(100 * (1 - doubt))
 
     def _lead_info(self, lead_ids):
-        """What the grouping needs to know of each matched lead, in one read."""
-        leads = (
-            self.env["crm.lead"]
-            .with_context(active_test=False)
-            .browse(sorted(lead_ids))
-            .with_prefetch(sorted(lead_ids))
+        """What the grouping needs to know of each matched lead, in one query
+        (the leads were already filtered by the user's access)."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT l.id, l.type, l.stage_id, l.active, COALESCE(stage.is_won, FALSE),
+                       array_remove(array_agg(rel.tag_id), NULL)
+                  FROM crm_lead l
+                  LEFT JOIN crm_stage stage ON stage.id = l.stage_id
+                  LEFT JOIN crm_tag_rel rel ON rel.lead_id = l.id
+                 WHERE l.id = ANY(%s)
+                 GROUP BY l.id, stage.is_won
+                """,
+                sorted(lead_ids),
+            )
         )
+        rows = self.env.cr.fetchall()
+        stages = {
+            stage.id: stage for stage in self.env["crm.stage"].browse({row[2] for row in rows})
+        }
         return {
-            lead.id: {
-                "label": _lead_label(lead),
-                "type": lead.type,
-                "stage": lead.stage_id,
-                "won": bool(lead.active and lead.stage_id.is_won),
-                "lost": not lead.active,
-                "tags": set(lead.tag_ids.ids),
-                "record": lead,
+            lead_id: {
+                "type": lead_type,
+                "stage": stages.get(stage_id, self.env["crm.stage"]),
+                "won": bool(active and is_won),
+                "lost": not active,
+                "tags": set(tag_ids),
             }
-            for lead in leads
+            for lead_id, lead_type, stage_id, active, is_won, tag_ids in rows
         }
 
     @api.model
@@ -399,14 +422,14 @@ class LeadTrackingDuplicateWizard(models.TransientModel):
                 return _("different products (tags)")
         return False
 
-    def _pair_reason(self, pair, info):
-        first, second = info[pair["a"]], info[pair["b"]]
+    def _pair_reason(self, pair, records):
+        """``records``: the listed leads by id, sharing one prefetch."""
+        first, second = records[pair["a"]], records[pair["b"]]
         evidence = []
         if pair["email"]:
             evidence.append(_("same email %(email)s", email=pair["email"]))
         if pair["phone"]:
-            record = first["record"]
-            phone = record._phone_format(
+            phone = first._phone_format(
                 number=pair["phone"], force_format="INTERNATIONAL", raise_exception=False
             )
             evidence.append(_("same phone %(phone)s", phone=phone or pair["phone"]))
@@ -420,8 +443,8 @@ class LeadTrackingDuplicateWizard(models.TransientModel):
             )
         return _(
             "%(first)s / %(second)s: %(evidence)s (score %(score)s)",
-            first=first["label"],
-            second=second["label"],
+            first=_lead_label(first),
+            second=_lead_label(second),
             evidence=", ".join(evidence),
             score=pair["score"],
         )
@@ -467,35 +490,41 @@ class LeadTrackingDuplicateWizard(models.TransientModel):
             members.pop(root_a, None)
             used[root_b] += used.pop(root_a, []) + [pair]
 
-        duplicates = []
-        for root, ids in members.items():
-            group_pairs = used[root]
-            duplicates.append(
-                {
-                    "ids": sorted(ids),
-                    # a group is as sure as its weakest link
-                    "score": min(pair["score"] for pair in group_pairs),
-                    "reasons": [self._pair_reason(pair, info) for pair in group_pairs][
-                        :REASON_LINES
-                    ],
-                }
-            )
-        separate = defaultdict(lambda: {"ids": set(), "score": 0, "reasons": []})
+        duplicates = [
+            {
+                "ids": sorted(ids),
+                # a group is as sure as its weakest link
+                "score": min(pair["score"] for pair in used[root]),
+                "pairs": used[root],
+            }
+            for root, ids in members.items()
+        ]
+        separate = defaultdict(lambda: {"ids": set(), "score": 0, "pairs": []})
         for pair, why in blocked:
             group = separate[find(raw_parent, pair["a"])]
             group["ids"].update((pair["a"], pair["b"]))
             group["score"] = max(group["score"], pair["score"])
-            if len(group["reasons"]) < REASON_LINES:
-                group["reasons"].append(
-                    _(
-                        "%(match)s, but kept apart: %(why)s",
-                        match=self._pair_reason(pair, info),
-                        why=why,
-                    )
-                )
+            group["pairs"].append(dict(pair, why=why))
         separate = [dict(group, ids=sorted(group["ids"])) for group in separate.values()]
         order = lambda group: (-group["score"], group["ids"][0])  # noqa: E731
-        return sorted(duplicates, key=order), sorted(separate, key=order)
+        duplicates, separate = sorted(duplicates, key=order), sorted(separate, key=order)
+        self._describe(duplicates[:GROUP_LIMIT] + separate[:GROUP_LIMIT])
+        return duplicates, separate
+
+    def _describe(self, groups):
+        """Write the reasons of the groups that are listed (only those: the
+        labels and formatted phones cost a read per lead)."""
+        listed = sorted({lead_id for group in groups for lead_id in group["ids"]})
+        leads = self.env["crm.lead"].with_context(active_test=False).browse(listed)
+        records = {lead.id: lead for lead in leads}
+        for group in groups:
+            reasons = []
+            for pair in group["pairs"][:REASON_LINES]:
+                reason = self._pair_reason(pair, records)
+                if pair.get("why"):
+                    reason = _("%(match)s, but kept apart: %(why)s", match=reason, why=pair["why"])
+                reasons.append(reason)
+            group["reasons"] = reasons
 
 
 class LeadTrackingDuplicateGroup(models.TransientModel):

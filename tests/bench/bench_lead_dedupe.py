@@ -6,7 +6,8 @@ database with the addons installed.
 
 For every size N it tops the database up to N benchmark leads, written with
 one SQL ``INSERT ... SELECT generate_series``: people drawn from 60 first
-names x 250 last names at 20,000 companies, one lead in ten sharing the
+names x 250 last names at 20,000 companies (five leads each, their legal
+suffix spelled differently from lead to lead), one lead in ten sharing the
 email of the previous lead (in other case), one in ten its phone, one in ten
 a typo'd name at the same company, one in thirty a won opportunity of the
 previous lead's customer (a separate deal). It then times, median of three
@@ -89,7 +90,7 @@ def _insert_leads(env, count):
                    CASE WHEN mod(g, 30) = 0 THEN %(won_stage)s ELSE %(first_stage)s END,
                    CASE WHEN mod(g, 30) = 0 THEN 100 ELSE 10 END,
                    CASE WHEN mod(g, 10) = 7
-                        THEN overlay(person FROM 3 FOR 1 PLACING 'x')  -- a typo
+                        THEN overlay(person PLACING 'x' FROM 3 FOR 1)  -- a typo
                         ELSE person END,
                    company,
                    CASE WHEN mod(g, 10) = 7 THEN NULL
@@ -110,18 +111,22 @@ def _insert_leads(env, count):
                 SELECT g, p,
                        (%(first)s)[1 + mod(p, %(nb_first)s)] || ' '
                        || (%(last)s)[1 + mod(p / %(nb_first)s, %(nb_last)s)] AS person,
-                       (%(syl)s)[1 + mod(p * 7919 %% 20000, %(nb_syl)s)]
-                       || lower((%(syl)s)[1 + mod((p * 7919 %% 20000) / %(nb_syl)s, %(nb_syl)s)])
-                       || ' ' || (ARRAY['Ltd', 'Trading', 'GmbH', 'Partners', 'Labs',
-                                        'Inc', 'Group', 'Studio'])
-                                 [1 + mod((p * 7919 %% 20000) / 900, 8)]
-                       || ' ' || (p * 7919 %% 20000) / 7200 AS company,
+                       (%(syl)s)[1 + mod(c, %(nb_syl)s)]
+                       || lower((%(syl)s)[1 + mod(c / %(nb_syl)s, %(nb_syl)s)])
+                       || ' ' || (ARRAY['Trading', 'Partners', 'Labs', 'Studio', 'Works',
+                                        'Systems', 'Foods', 'Design'])[1 + mod(c / 900, 8)]
+                       || ' ' || c / 7200
+                       -- the legal suffix varies from lead to lead of one company
+                       || (ARRAY['', ' Ltd', ' GmbH', ' Inc.'])[1 + mod(g, 4)] AS company,
                        lower(replace((%(first)s)[1 + mod(p, %(nb_first)s)], ' ', ''))
                        || '.' || p || '@bench.example' AS email
                   FROM (
-                    SELECT g, CASE WHEN mod(g, 10) IN (0, 5, 7) OR mod(g, 30) = 0
-                                   THEN g - 1 ELSE g END AS p
-                      FROM generate_series(%(start)s, %(stop)s) AS g
+                    SELECT g, p, mod(p * 7919, 20000) AS c  -- the person's company
+                      FROM (
+                        SELECT g, CASE WHEN mod(g, 10) IN (0, 5, 7) OR mod(g, 30) = 0
+                                       THEN g - 1 ELSE g END AS p
+                          FROM generate_series(%(start)s, %(stop)s) AS g
+                      ) AS numbered
                   ) AS numbered
               ) AS people
             """,
