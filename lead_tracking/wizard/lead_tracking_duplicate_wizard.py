@@ -35,6 +35,7 @@ BLOCK_LIMIT = 50  # leads sharing one key beyond which the key is not evidence
 GROUP_LIMIT = 200  # groups shown, best score first
 REASON_LINES = 6  # pair explanations listed per group
 TEMP_TABLE = "lead_tracking_dedupe_key"
+WORK_MEM = "64MB"
 # how much each kind of evidence alone says (combined as a noisy-or)
 EMAIL_WEIGHT = 0.9
 PHONE_WEIGHT = 0.85
@@ -251,9 +252,22 @@ class LeadTrackingDuplicateWizard(models.TransientModel):
                 return SQL("similarity(%s, %s)", left, right)
             return SQL("CASE WHEN %s = %s THEN 1.0 ELSE 0.0 END", left, right)
 
-        person = norm(SQL("COALESCE(NULLIF(l.contact_name, ''), l.name, '')"))
-        company = norm(SQL("COALESCE(NULLIF(l.partner_name, ''), cp.name, '')"))
+        # a person's words in alphabetical order: "Müller, José" = "Jose Muller"
+        person = SQL(
+            """array_to_string(ARRAY(
+                   SELECT w FROM unnest(string_to_array(%s, ' ')) AS w
+                    WHERE w <> '' ORDER BY w COLLATE "C"), ' ')""",
+            norm(SQL("COALESCE(NULLIF(l.contact_name, ''), l.name, '')")),
+        )
+        # a company without its legal form: "ACME Inc." = "Acme"
+        company = SQL(
+            "trim(regexp_replace(regexp_replace(%s, %s, ' ', 'g'), ' +', ' ', 'g'))",
+            norm(SQL("COALESCE(NULLIF(l.partner_name, ''), cp.name, '')")),
+            r"\m(" + "|".join(LEGAL_SUFFIXES) + r")\M",
+        )
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(TEMP_TABLE)))
+        # the key sorts of 100,000 leads fit in memory (for this transaction only)
+        cr.execute(SQL("SET LOCAL work_mem = %s", WORK_MEM))
         cr.execute(
             SQL(
                 """
@@ -265,13 +279,7 @@ class LeadTrackingDuplicateWizard(models.TransientModel):
                        COUNT(*) OVER (PARTITION BY k.person) AS person_n
                   FROM (
                     SELECT l.id, l.email_normalized AS email, l.phone_sanitized AS phone,
-                           COALESCE((SELECT string_agg(w, ' ' ORDER BY w)
-                                       FROM regexp_split_to_table(%(person)s, ' ') AS w
-                                      WHERE w <> ''), '') AS person,
-                           COALESCE((SELECT string_agg(w, ' ' ORDER BY n)
-                                       FROM regexp_split_to_table(%(company)s, ' ')
-                                            WITH ORDINALITY AS t(w, n)
-                                      WHERE w <> '' AND w <> ALL(%(suffixes)s)), '') AS company
+                           %(person)s AS person, %(company)s AS company
                       FROM crm_lead l
                       LEFT JOIN res_partner p ON p.id = l.partner_id
                       LEFT JOIN res_partner cp ON cp.id = p.commercial_partner_id
@@ -282,7 +290,6 @@ class LeadTrackingDuplicateWizard(models.TransientModel):
                 table=SQL.identifier(TEMP_TABLE),
                 person=person,
                 company=company,
-                suffixes=list(LEGAL_SUFFIXES),
                 leads=query.subselect(),
             )
         )
@@ -308,7 +315,10 @@ class LeadTrackingDuplicateWizard(models.TransientModel):
                        AND %(person_sim)s >= %(threshold)s
                     UNION ALL
                     SELECT a.id, b.id, 'name'
-                      FROM %(t)s a JOIN %(t)s b ON b.person = a.person AND b.id > a.id
+                      FROM %(t)s a
+                      -- similar companies start alike: "Acme Trading" / "Acme Tradng"
+                      JOIN %(t)s b ON b.person = a.person AND b.id > a.id
+                                  AND left(b.company, 1) = left(a.company, 1)
                      WHERE a.person <> '' AND a.company <> '' AND b.company <> ''
                        AND a.company <> b.company AND a.person_n <= %(limit)s
                        AND %(company_sim)s >= %(threshold)s
