@@ -4,14 +4,14 @@
     "name": "Lead Tracking",
     "summary": "Where leads and customers come from: first-touch attribution, "
     "referrals, speed to lead, cost per customer and conversion",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "author": "Relationship Selling contributors",
     "maintainers": ["relationship-selling"],
     "development_status": "Alpha",
     "license": "LGPL-3",
     "depends": ["crm", "touch_plan"],
-    "external_dependencies": {"python": ["xlsxwriter"]},
+    "external_dependencies": {"python": ["phonenumbers", "xlsxwriter"]},
     "data": [
         "security/lead_tracking_security.xml",
         "security/ir.model.access.csv",

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from .utm_source import CHANNELS
 
@@ -88,30 +89,49 @@ class LeadTrackingSpend(models.Model):
                     )
                 )
 
-    @api.constrains("date_from", "date_to", "currency_id", "source_id", "medium_id", "campaign_id")
-    def _check_overlap_currency(self):
-        for spend in self:
-            clash = self.search(
-                [
-                    ("id", "!=", spend.id),
-                    ("company_id", "=", spend.company_id.id),
-                    ("source_id", "=", spend.source_id.id),
-                    ("medium_id", "=", spend.medium_id.id),
-                    ("campaign_id", "=", spend.campaign_id.id),
-                    ("currency_id", "!=", spend.currency_id.id),
-                    ("date_from", "<=", spend.date_to),
-                    ("date_to", ">=", spend.date_from),
-                ],
-                limit=1,
+    @api.constrains("date_from", "date_to", "company_id", "source_id", "medium_id", "campaign_id")
+    def _check_overlap(self):
+        """One spend per source, medium, campaign and day: a second line for
+        the same target and an overlapping period would count the money twice
+        (or mix two currencies in one period)."""
+        self.flush_model(["date_from", "date_to", "company_id", "source_id", "medium_id"])
+        self.flush_model(["campaign_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT ON (s.id) s.id, o.id
+                  FROM lead_tracking_spend s
+                  JOIN lead_tracking_spend o
+                    ON o.id <> s.id
+                   AND o.company_id = s.company_id
+                   AND o.source_id IS NOT DISTINCT FROM s.source_id
+                   AND o.medium_id IS NOT DISTINCT FROM s.medium_id
+                   AND o.campaign_id IS NOT DISTINCT FROM s.campaign_id
+                   AND o.date_from <= s.date_to
+                   AND o.date_to >= s.date_from
+                 WHERE s.id IN %s
+                 ORDER BY s.id, o.date_from, o.id
+                """,
+                tuple(self.ids),
             )
-            if clash:
-                raise ValidationError(
-                    _(
-                        "The spend %(name)s overlaps %(other)s for the same source, "
-                        "medium and campaign in another currency (%(currency)s). "
-                        "Record one currency per period.",
-                        name=spend.name,
-                        other=clash.name,
-                        currency=clash.currency_id.name,
-                    )
-                )
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            return
+        spend, other = self.browse(row[0]), self.browse(row[1])
+        raise ValidationError(
+            _(
+                "The spend %(name)s (%(start)s to %(end)s) overlaps the spend %(other)s "
+                "(%(other_start)s to %(other_end)s, %(amount)s %(currency)s) for the same "
+                "source, medium and campaign. Change that line instead of adding a second "
+                "one, or give this one its own campaign or period.",
+                name=spend.name,
+                start=spend.date_from,
+                end=spend.date_to,
+                other=other.name,
+                other_start=other.date_from,
+                other_end=other.date_to,
+                amount=other.amount,
+                currency=other.currency_id.name,
+            )
+        )

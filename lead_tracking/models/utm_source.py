@@ -8,6 +8,7 @@ CHANNELS = [
     ("purchased_list", "Purchased List"),
     ("referral", "Referral"),
     ("direct", "Direct"),
+    ("email", "Email / Newsletter"),
     ("other", "Other"),
 ]
 

@@ -38,18 +38,18 @@ class LeadTrackingCostReport(models.Model):
         string="Cost per Lead",
         readonly=True,
         currency_field="currency_id",
-        help="Spend / leads.",
+        help="Spend / leads; empty without leads.",
     )
     cac = fields.Monetary(
         string="CAC",
         readonly=True,
         currency_field="currency_id",
-        help="Customer acquisition cost: spend / new customers.",
+        help="Customer acquisition cost: spend / new customers; empty without new customers.",
     )
     roi = fields.Float(
         string="ROI (%)",
         readonly=True,
-        help="(Won revenue - spend) / spend x 100.",
+        help="(Won revenue - spend) / spend x 100; empty without won revenue or without spend.",
     )
 
     def _read_group_select(self, aggregate_spec, query):
@@ -57,7 +57,7 @@ class LeadTrackingCostReport(models.Model):
         if fname in RATIOS:
             numerator, denominator = RATIOS[fname]
             return SQL(
-                "COALESCE(SUM(%s) / NULLIF(SUM(%s), 0), 0)",
+                "SUM(%s) / NULLIF(SUM(%s), 0)",
                 self._field_to_sql(self._table, numerator, query),
                 self._field_to_sql(self._table, denominator, query),
             )
@@ -65,7 +65,8 @@ class LeadTrackingCostReport(models.Model):
             spend = self._field_to_sql(self._table, "spend", query)
             revenue = self._field_to_sql(self._table, "won_revenue", query)
             return SQL(
-                "COALESCE((SUM(%s) - SUM(%s)) * 100.0 / NULLIF(SUM(%s), 0), 0)",
+                "CASE WHEN SUM(%s) > 0 THEN (SUM(%s) - SUM(%s)) * 100.0 / NULLIF(SUM(%s), 0) END",
+                revenue,
                 revenue,
                 spend,
                 spend,
@@ -134,10 +135,11 @@ class LeadTrackingCostReport(models.Model):
                    SUM(f.won_count) AS won_count,
                    SUM(f.new_customer_count) AS new_customer_count,
                    SUM(f.won_revenue) AS won_revenue,
-                   COALESCE(SUM(f.spend) / NULLIF(SUM(f.lead_count), 0), 0) AS cost_per_lead,
-                   COALESCE(SUM(f.spend) / NULLIF(SUM(f.new_customer_count), 0), 0) AS cac,
-                   COALESCE((SUM(f.won_revenue) - SUM(f.spend)) * 100.0
-                            / NULLIF(SUM(f.spend), 0), 0) AS roi
+                   SUM(f.spend) / NULLIF(SUM(f.lead_count), 0) AS cost_per_lead,
+                   SUM(f.spend) / NULLIF(SUM(f.new_customer_count), 0) AS cac,
+                   CASE WHEN SUM(f.won_revenue) > 0
+                        THEN (SUM(f.won_revenue) - SUM(f.spend)) * 100.0
+                             / NULLIF(SUM(f.spend), 0) END AS roi
               FROM (%s UNION ALL %s UNION ALL %s UNION ALL %s) AS f
               LEFT JOIN res_company company ON company.id = f.company_id
              GROUP BY f.month, f.channel, f.company_id, company.currency_id

@@ -88,6 +88,29 @@ class TestAttribution(LeadTrackingCase):
         with self.assertRaises(ValidationError):
             Rule.create({"pattern": "  ", "source_id": self.source_social.id})
 
+    def test_email_channel_for_newsletters_and_mailings(self):
+        newsletter = self.env.ref("utm.utm_source_newsletter")
+        self.assertEqual(newsletter.channel, "email")
+        rules = (
+            self.env.ref("lead_tracking.lead_tracking_source_rule_newsletter")
+            | self.env.ref("lead_tracking.lead_tracking_source_rule_mailing")
+            | self.env.ref("lead_tracking.lead_tracking_source_rule_email")
+        )
+        rules.active = True
+        Source = self.env["utm.source"]
+        for name in ("Newsletter March", "Email", "e-mail blast", "Mailing list", "MAILING"):
+            self.assertEqual(Source.name_create(name)[0], newsletter.id, name)
+        self.assertNotEqual(Source.name_create("Gmail ads")[0], newsletter.id)
+        # sources already there move onto Newsletter, and their leads count as email
+        messy = Source.create({"name": "Email campaign"})
+        lead = self.create_lead(source_id=messy.id)
+        self.assertEqual(lead.channel, "other")
+        rules.action_apply_to_existing()
+        self.assertEqual(lead.source_id, newsletter)
+        self.assertEqual(lead.channel, "email")
+        labels = dict(self.env["lead.tracking.cost.report"]._fields["channel"].selection)
+        self.assertEqual(labels["email"], "Email / Newsletter")
+
     def test_rules_clean_existing_leads(self):
         messy = self.env["utm.source"].create({"name": "facebook.com/ads"})
         lead = self.create_lead(source_id=messy.id)

@@ -156,6 +156,39 @@ class TestReports(LeadTrackingCase):
                 dict(base, date_from="2026-01-20", date_to="2026-02-05")
             )
 
+    def test_duplicate_spend_is_caught(self):
+        Spend = self.env["lead.tracking.spend"]
+        usd = self.env.ref("base.USD")
+        again = self._spend(
+            "Social Jan again", "2026-01-15", "2026-01-20", self.source_social, 300, usd
+        )
+        with self.assertRaises(ValidationError) as caught:
+            Spend.create(again)
+        message = str(caught.exception)
+        self.assertIn("Social Jan again (2026-01-15 to 2026-01-20)", message)
+        self.assertIn("overlaps the spend Social Jan USD (2026-01-01 to 2026-01-31", message)
+        # moving an existing line onto another is caught too
+        with self.assertRaises(ValidationError):
+            self.spends[3].write({"source_id": self.source_social.id, "date_from": "2026-01-31"})
+        # another campaign, or the next month, is another spend
+        self.assertTrue(Spend.create(dict(again, campaign_id=self.campaign_fall.id)))
+        self.assertTrue(Spend.create(dict(again, date_from="2026-02-01", date_to="2026-02-28")))
+        self.assertEqual(
+            Spend.search(
+                [("company_id", "=", self.co.id), ("source_id", "=", self.source_social.id)]
+            )
+            .mapped("name")
+            .count("Social Jan again"),
+            2,
+        )
+
+    def test_spend_list_sums_one_currency(self):
+        arch = self.env["lead.tracking.spend"].get_view(view_type="list")["arch"]
+        # the list's total needs the currency of every line
+        self.assertIn('name="amount" sum="Total"', arch)
+        self.assertIn('name="currency_id"', arch)
+        self.assertIn('name="company_currency_id"', arch)
+
     def _cost(self, groupby):
         return {
             group[: len(groupby)]: group[len(groupby) :]
@@ -181,14 +214,19 @@ class TestReports(LeadTrackingCase):
         # spend, leads, cost per lead, new customers, CAC, won revenue, ROI
         expected = {
             ("social", jan): (720, 4, 180, 2, 360, 1500, (1500 - 720) * 100 / 720),
-            ("social", feb): (280, 1, 280, 0, 0, 200, (200 - 280) * 100 / 280),
-            ("event", jan): (0, 2, 0, 0, 0, 0, 0),
+            # no new customer: no CAC (not 0)
+            ("social", feb): (280, 1, 280, 0, None, 200, (200 - 280) * 100 / 280),
+            # no spend and no won revenue: no CAC, no ROI
+            ("event", jan): (0, 2, 0, 0, None, 0, None),
             ("event", feb): (100, 3, 100 / 3, 1, 100, 800, 700),
         }
         self.assertEqual(set(rows), set(expected))
         for key, figures in expected.items():
             for got, want in zip(rows[key], figures, strict=True):
-                self.assertAlmostEqual(got, want, places=2, msg=f"{key}: {rows[key]}")
+                if want is None:
+                    self.assertIs(got, False, f"{key}: {rows[key]} should be empty")
+                else:
+                    self.assertAlmostEqual(got, want, places=2, msg=f"{key}: {rows[key]}")
         # ratios over both months come from the sums, not from summed ratios
         per_channel = self._cost(["channel"])
         spend, leads, cpl, customers, cac, _revenue, roi = per_channel[("social",)]
@@ -275,6 +313,7 @@ class TestReports(LeadTrackingCase):
         cac_col = header.index("CAC")
         rows = {(row[0].value, row[1].value.date()): row for row in cost.iter_rows(min_row=2)}
         self.assertAlmostEqual(rows[("Social Media", date(2026, 1, 1))][cac_col].value, 360)
+        self.assertIsNone(rows[("Social Media", date(2026, 2, 1))][cac_col].value, "no CAC")
         funnel = book["Funnel"]
         header = [cell.value for cell in funnel[1]]
         rate_col = header.index("Conversion Rate (%)")

@@ -1,4 +1,5 @@
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import LeadTrackingCase
 
@@ -55,6 +56,59 @@ class TestSpeedToLead(LeadTrackingCase):
                 body="Again", message_type="comment", subtype_xmlid="mail.mt_comment"
             )
         self.assertEqual(str(lead.first_response_date), "2026-01-12 09:00:00", "first one stays")
+
+    def test_unanswered_lead_shows_no_response_time(self):
+        answered = self._lead()
+        with self.at("2026-01-09 16:40:00"):
+            answered.with_user(self.salesman).message_post(
+                body="Hello", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+        waiting = self._lead()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, response_time FROM crm_lead WHERE id IN %s",
+                tuple((answered | waiting).ids),
+            )
+        )
+        stored = dict(self.env.cr.fetchall())
+        self.assertIsNone(stored[waiting.id], "not answered is empty, not 0 minutes")
+        self.assertAlmostEqual(stored[answered.id], 40)
+        Lead = self.env["crm.lead"]
+        unanswered = Lead.search(
+            [("id", "in", (answered | waiting).ids), ("first_response_date", "=", False)]
+        )
+        self.assertEqual(unanswered, waiting)
+        # the average does not count the unanswered lead as an instant answer
+        [(average,)] = Lead._read_group(
+            [("id", "in", (answered | waiting).ids)], [], ["response_time:avg"]
+        )
+        self.assertAlmostEqual(average, 40)
+        # the form and the lists hide the figure until there is one
+        for view_ref in ("crm.crm_lead_view_form",):
+            arch = Lead.get_view(self.env.ref(view_ref).id)["arch"]
+            self.assertRegex(arch, r'name="response_time"[^>]*invisible="not first_response_date"')
+            self.assertIn("Not answered yet.", arch)
+        for view_ref in ("crm.crm_case_tree_view_oppor", "crm.crm_case_tree_view_leads"):
+            arch = Lead.get_view(self.env.ref(view_ref).id, "list")["arch"]
+            self.assertRegex(arch, r'name="response_time"[^>]*invisible="not first_response_date"')
+
+    def test_filters_in_pipeline_and_leads(self):
+        Lead = self.env["crm.lead"]
+        for view_ref in (
+            "crm.view_crm_case_opportunities_filter",
+            "crm.view_crm_case_leads_filter",
+        ):
+            arch = Lead.get_view(self.env.ref(view_ref).id, "search")["arch"]
+            for name in (
+                "lead_tracking_unanswered",
+                "lead_tracking_late",
+                "lead_tracking_no_consent",
+                "lead_tracking_group_channel",
+                "lead_tracking_group_first_source",
+                "lead_tracking_group_referrer",
+            ):
+                self.assertIn(f'name="{name}"', arch, f"{name} missing in {view_ref}")
 
     def test_done_call_counts_but_todo_does_not(self):
         lead = self._lead()

@@ -103,7 +103,11 @@ class LeadTrackingReportExport(models.TransientModel):
                     row_index, 1, fields.Datetime.to_datetime(row[1]), month_format
                 )
             for col, value in enumerate(row[2:], start=2):
-                sheet.write_number(row_index, col, value or 0.0, number)
+                if value is False or value is None:
+                    # a ratio with nothing to divide by: empty, not 0
+                    sheet.write_blank(row_index, col, None, number)
+                else:
+                    sheet.write_number(row_index, col, value, number)
         sheet.set_column(0, 0, 22)
         sheet.set_column(1, len(headers), 16)
         sheet.freeze_panes(1, 2)
