@@ -1,11 +1,15 @@
 import datetime
 import importlib.util
 
+from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
+from lxml import etree
 
+from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools.misc import file_path
+from odoo.tools.safe_eval import safe_eval
 
 from .common_touch import TouchPlanCase
 
@@ -267,3 +271,38 @@ class TestTouchActivity(TouchPlanCase):
         )
         self.assertEqual(activity.res_name, client.display_name)
         self.assertIn(activity, client.activity_ids)
+
+    def test_views_show_what_reps_need(self):
+        """Touches this year on the contact itself (not in the More menu of the
+        smart buttons), the client's phone and email on the touch, and the
+        Today / This Week filters and the Channel grouping on touches."""
+        Partner = self.env["res.partner"].with_user(self.rep)
+        arch = etree.fromstring(Partner.get_view(view_type="form")["arch"])
+        year_fields = arch.xpath("//field[@name='touch_year_done_count']")
+        self.assertTrue(
+            any(not field.xpath("ancestor::div[@name='button_box']") for field in year_fields),
+            "the year's figures are on the form itself",
+        )
+        Touch = self.Touch.with_user(self.rep)
+        form = etree.fromstring(Touch.get_view(view_type="form")["arch"])
+        for name in ("partner_phone", "partner_mobile", "partner_email"):
+            self.assertTrue(form.xpath(f"//field[@name='{name}']"), name)
+        search = etree.fromstring(Touch.get_view(view_type="search")["arch"])
+        for name in ("filter_today", "filter_this_week", "group_channel", "group_enrollment"):
+            self.assertTrue(search.xpath(f"//filter[@name='{name}']"), name)
+        # This Week runs Monday to Sunday, whatever the day it is used
+        week = search.xpath("//filter[@name='filter_this_week']")[0].get("domain")
+        for today, monday in (
+            ("2027-01-13", "2027-01-11"),
+            ("2027-01-11", "2027-01-11"),
+            ("2027-01-17", "2027-01-11"),
+        ):
+            domain = safe_eval(
+                week,
+                {
+                    "context_today": lambda today=today: fields.Date.to_date(today),
+                    "relativedelta": relativedelta,
+                },
+            )
+            self.assertEqual(domain[0][2], monday, today)
+            self.assertEqual(domain[1][2], "2027-01-18", today)
