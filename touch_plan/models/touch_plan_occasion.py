@@ -253,11 +253,11 @@ class TouchPlanOccasion(models.Model):
         """
         country_ids = set(country_ids) | {False}
         greeting = self.filtered("greeting")
+        # a day of mourning of a country, whichever company keeps the occasion
         mourning = self.search(
             [
                 ("greeting", "=", False),
                 ("country_id", "in", [country_id for country_id in country_ids if country_id]),
-                ("company_id", "in", (False, *self.company_id.ids)),
             ]
         )
         dates = (greeting | mourning)._get_dates(date_from, date_to)
