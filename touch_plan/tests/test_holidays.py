@@ -102,7 +102,11 @@ class TestHolidaysOutOfTheBox(TransactionCase):
         self.assertFalse(saudi.filtered(lambda o: not o.greeting))
         ramadan = saudi.filtered(lambda o: o.holiday_name == "Ramadan")
         self.assertEqual(ramadan.date_kind, "per_year")
-        self.assertEqual(ramadan.date_ids.mapped("date"), [D(2027, 2, 8), D(2028, 1, 28)])
+        # the years asked for (running cycles of the demo clients may have filled others)
+        self.assertEqual(
+            ramadan.date_ids.filtered(lambda d: d.date.year in (2027, 2028)).mapped("date"),
+            [D(2027, 2, 8), D(2028, 1, 28)],
+        )
         self.assertEqual(ramadan.with_context(lang="ar_001").name, "رمضان")
 
         # the admin's choice per occasion stays on a refill
