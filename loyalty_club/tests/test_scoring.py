@@ -296,7 +296,7 @@ class TestClubScoring(ClubScoringCommon):
         (invoice | refund).line_ids.filtered(
             lambda line: line.account_id.account_type == "asset_receivable"
         ).reconcile()
-        self.assertEqual(invoice.payment_state, "paid")
+        self.assertIn(invoice.payment_state, ("paid", "reversed"))
         self._compute()
         scores = self._scores()
         self.assertEqual(scores[by_wizard].avg_days_late, 20.0, "late from 04-11 to 05-01")
