@@ -535,11 +535,13 @@ class TouchPlanOccasion(models.Model):
             )
             create_vals.append(vals)
         occasions = Occasion.browse(occasion.id for occasion in existing.values())
-        new_occasions = Occasion.create(create_vals)
-        occasions |= new_occasions
-        if new_occasions:
+        occasions |= Occasion.create(create_vals)
+        # the library's names in the active languages, also for occasions filled
+        # before a language was activated; a name an admin changed stays
+        named = occasions.with_context(lang="en_US").filtered(lambda o: o.name == o.holiday_name)
+        if named:
             translations = self._get_library_translations(country, years)
-            for occasion in new_occasions:
+            for occasion in named:
                 if translations.get(occasion.holiday_name):
                     occasion.update_field_translations("name", translations[occasion.holiday_name])
         self._fill_occasion_dates(
