@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from freezegun import freeze_time
+
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
@@ -193,7 +195,8 @@ class TestClubReviewPreview(ClubReviewCommon):
             wizard.save().action_apply()
         self.assertEqual(self.company.club_weight_money, 10.0)
 
-        record.action_apply()
+        with freeze_time(TODAY):  # the scores of the fixtures' day
+            record.action_apply()
         self.assertEqual(self.company.club_weight_money, 100.0)
         regular = self.Score.search(
             [("company_id", "=", self.company.id), ("partner_id", "=", self.regular.id)]
