@@ -8,7 +8,14 @@ class LeadTrackingFunnelReport(models.Model):
     """One row per lead (archived ones included: they are the lost leads).
 
     Rates are averages of 0/100 per row, so the pivot's average at any level
-    of grouping is exactly ``won / leads * 100`` for that group."""
+    of grouping is exactly ``won / leads * 100`` for that group.
+
+    The rates and the days to close are ``double precision``, not ``numeric``:
+    the sums of 0/100 are exact in floating point and the average is one
+    correctly rounded division, while the aggregate states stay small enough
+    for PostgreSQL to group a million leads in a hash table in memory rather
+    than sorting them on disk (issue 14). Only the revenue, an amount of
+    money, is summed as ``numeric``."""
 
     _name = "lead.tracking.funnel.report"
     _inherit = ["touch.plan.sql.report"]
@@ -81,19 +88,21 @@ class LeadTrackingFunnelReport(models.Model):
                 %(is_won)s::int AS won_count,
                 %(is_lost)s::int AS lost_count,
                 l.is_late::int AS late_count,
-                CASE WHEN %(is_won)s THEN 100.0 ELSE 0.0 END AS conversion_rate,
-                CASE WHEN %(is_opp)s THEN 100.0 ELSE 0.0 END AS opportunity_rate,
+                CASE WHEN %(is_won)s THEN 100.0::float8 ELSE 0.0::float8 END
+                    AS conversion_rate,
+                CASE WHEN %(is_opp)s THEN 100.0::float8 ELSE 0.0::float8 END
+                    AS opportunity_rate,
                 CASE WHEN NOT %(is_opp)s THEN NULL
-                     WHEN %(is_won)s THEN 100.0 ELSE 0.0 END AS opportunity_win_rate,
-                CASE WHEN %(is_won)s THEN 100.0
-                     WHEN %(is_lost)s THEN 0.0 END AS closed_win_rate,
+                     WHEN %(is_won)s THEN 100.0::float8 ELSE 0.0::float8 END
+                    AS opportunity_win_rate,
+                CASE WHEN %(is_won)s THEN 100.0::float8
+                     WHEN %(is_lost)s THEN 0.0::float8 END AS closed_win_rate,
                 CASE WHEN %(is_won)s THEN COALESCE(l.expected_revenue, 0) ELSE 0 END
                     AS won_revenue,
                 l.response_time AS response_time,
                 l.response_working_time AS response_working_time,
-                CASE WHEN l.date_closed IS NOT NULL
-                     THEN EXTRACT(EPOCH FROM (l.date_closed - l.create_date)) / 86400.0
-                END AS days_to_close
+                date_part('epoch', l.date_closed - l.create_date) / 86400.0::float8
+                    AS days_to_close
             """,
             is_opp=SQL("(l.type = 'opportunity' OR l.date_conversion IS NOT NULL)"),
             is_won=SQL("(l.active AND COALESCE(stage.is_won, FALSE))"),

@@ -264,6 +264,39 @@ class TestReports(LeadTrackingCase):
         )
         self.assertAlmostEqual(total_rate, 3 / 5 * 100)
 
+    def test_funnel_averages_are_exact_fractions(self):
+        """A lead, a won opportunity closed 36 hours later and an open one:
+        the rates are the exact fractions of the group and the days to close
+        the won one's 1.5 (the open ones have none, so they do not count)."""
+        march = "2026-03-05 10:00:00"
+        common = {
+            "team_id": False,
+            "user_id": False,
+            "company_id": self.co.id,
+            "source_id": self.source_social.id,
+        }
+        self.create_lead(march, type="lead", **common)
+        won = self.create_lead(march, type="opportunity", **common)
+        self.create_lead(march, type="opportunity", **common)
+        with self.at("2026-03-06 22:00:00"):
+            won.action_set_won()
+        self.env.flush_all()
+        [row] = self.env["lead.tracking.funnel.report"]._read_group(
+            [("company_id", "=", self.co.id), ("create_date", ">=", "2026-03-01")],
+            ["channel"],
+            [
+                "lead_count:sum",
+                "opportunity_count:sum",
+                "won_count:sum",
+                "conversion_rate:avg",
+                "opportunity_rate:avg",
+                "opportunity_win_rate:avg",
+                "closed_win_rate:avg",
+                "days_to_close:avg",
+            ],
+        )
+        self.assertEqual(row, ("social", 3, 2, 1, 100 / 3, 200 / 3, 50.0, 100.0, 1.5))
+
     def test_salesman_sees_only_what_crm_lets_them_see(self):
         self._make_fixture()
         funnel = (
