@@ -1,3 +1,5 @@
+from lxml import etree
+
 from odoo.tests import tagged, users
 
 from .common_reports import TouchPlanReportCase
@@ -123,6 +125,27 @@ class TestTouchPlanReports(TouchPlanReportCase):
             self.assertEqual(set(views["views"]), set(action["view_mode"].split(",")), xmlid)
         menu = self.env.ref("touch_plan.touch_plan_menu_reporting")
         self.assertEqual(len(menu.child_id), 5)
+
+    def test_rates_not_added_up_and_default_filters_combined(self):
+        """The on-time graph draws one unstacked line per rep (rates are not
+        summed), and Clients on Track opens on current cycles AND running
+        enrolments, not either."""
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "touch_plan.touch_plan_touch_report_action_on_time"
+        )
+        arch = self.env["touch.plan.touch.report"].get_views([(action["view_id"][0], "graph")])
+        graph = etree.fromstring(arch["views"]["graph"]["arch"])
+        self.assertEqual((graph.get("type"), graph.get("stacked")), ("line", "0"))
+        search = self.env["touch.plan.client.report"].get_views([(False, "search")])
+        nodes = etree.fromstring(search["views"]["search"]["arch"])
+        current = nodes.find(".//filter[@name='filter_current']")
+        self.assertEqual(current.getnext().tag, "separator")
+        self.assertEqual(current.getnext().getnext().get("name"), "filter_running")
+        # as the web client combines them: both conditions hold for every row
+        rows = self.env["touch.plan.client.report"].search(
+            [("is_current_cycle", "=", True), ("enrollment_state", "in", ("active", "paused"))]
+        )
+        self.assertTrue(rows)
 
     def test_report_action_open_touch(self):
         row = self.env["touch.plan.touch.report"].search([("touch_id", "=", self.touches[0].id)])
