@@ -535,15 +535,24 @@ class TouchPlanOccasion(models.Model):
             )
             create_vals.append(vals)
         occasions = Occasion.browse(occasion.id for occasion in existing.values())
-        occasions |= Occasion.create(create_vals)
-        # the library's names in the active languages, also for occasions filled
-        # before a language was activated; a name an admin changed stays
+        new_occasions = Occasion.create(create_vals)
+        occasions |= new_occasions
+        # the library's names in the active languages: all of them for new
+        # occasions; for older ones only the languages activated since (still
+        # showing the English name), so that a name changed by hand stays
         named = occasions.with_context(lang="en_US").filtered(lambda o: o.name == o.holiday_name)
         if named:
             translations = self._get_library_translations(country, years)
             for occasion in named:
-                if translations.get(occasion.holiday_name):
-                    occasion.update_field_translations("name", translations[occasion.holiday_name])
+                names = translations.get(occasion.holiday_name) or {}
+                if occasion not in new_occasions:
+                    names = {
+                        lang: name
+                        for lang, name in names.items()
+                        if occasion.with_context(lang=lang).name == occasion.holiday_name
+                    }
+                if names:
+                    occasion.update_field_translations("name", names)
         self._fill_occasion_dates(
             occasions.filtered(lambda o: o.date_kind == "per_year"), wanted, years
         )
