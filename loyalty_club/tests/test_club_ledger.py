@@ -27,7 +27,8 @@ class TestClubLedger(ClubCommon, TransactionCase):
         self.assertEqual(line.issued, 40.0)
         self.assertEqual(line.move_type, "issue")
         self.assertEqual(line.remaining_points, 40.0)
-        self.assertEqual(line.expiry_date, fields.Date.today() + relativedelta(months=12))
+        today = fields.Date.context_today(line)  # the member's day, not the server's
+        self.assertEqual(line.expiry_date, today + relativedelta(months=12))
         self.assertLedgerBalanced(self.card)
 
     def test_member_without_multiplier_earns_base_points(self):

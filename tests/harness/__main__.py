@@ -39,8 +39,9 @@ def main(argv=None):
     test.add_argument(
         "--today",
         default="",
-        metavar="YYYY-MM-DD",
-        help="run Odoo and PostgreSQL as if it were that day (libfaketime)",
+        metavar="YYYY-MM-DD[THH:MM]",
+        help="run Odoo and PostgreSQL as if it were that day (09:00 UTC) or that time, UTC "
+        "(libfaketime)",
     )
 
     bench = sub.add_parser("bench", help="run the benchmarks in tests/bench and print their tables")

@@ -153,17 +153,25 @@ def check_browser_tests():
 
 
 def _clock(today):
-    """Environment that moves the clocks of Odoo and PostgreSQL to ``today`` 09:00 UTC."""
+    """Environment that moves the clocks of Odoo and PostgreSQL to ``today``.
+
+    ``today`` is ``YYYY-MM-DD`` (09:00 UTC that day) or ``YYYY-MM-DDTHH:MM``
+    (that time, UTC): a late hour finds code that mixes the server's UTC date
+    with the user's, which differ there (Europe/Brussels is already tomorrow).
+    """
     if not today:
         return {}
     try:
-        day = datetime.date.fromisoformat(today)
+        if "T" in today or " " in today:
+            target = datetime.datetime.fromisoformat(today.replace(" ", "T"))
+        else:
+            target = datetime.datetime.combine(datetime.date.fromisoformat(today), datetime.time(9))
     except ValueError as exc:
-        raise Missing(f"--today {today!r} is not a date (YYYY-MM-DD)") from exc
+        raise Missing(f"--today {today!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from exc
     library = machine.libfaketime()
     if not library:
         raise Missing("--today needs libfaketime; install it with `apt-get install faketime`")
-    target = datetime.datetime.combine(day, datetime.time(9), tzinfo=datetime.timezone.utc)
+    target = target.replace(tzinfo=datetime.timezone.utc)
     offset = int(target.timestamp() - time.time())
     return {"LD_PRELOAD": library, "FAKETIME": f"{offset:+d}", "FAKETIME_DONT_RESET": "1"}
 

@@ -57,10 +57,14 @@ class TouchPlanClientReport(models.Model):
     )
 
     def _expected(self):
-        """Target pro rata of the part of the cycle gone by today (SQL expression)."""
+        """Target pro rata of the part of the cycle gone by today (SQL expression).
+
+        Today is the server's UTC date (``fields.Date.today()``), whatever the
+        database session's time zone: a view cannot know the reader's.
+        """
         return SQL(
             """(p.yearly_target * LEAST(1.0, GREATEST(0.0,
-                   (CURRENT_DATE - c.cycle_start + 1)::numeric
+                   ((NOW() AT TIME ZONE 'UTC')::date - c.cycle_start + 1)::numeric
                    / GREATEST(1, c.cycle_end - c.cycle_start + 1))))"""
         )
 

@@ -84,7 +84,8 @@ class TouchPlanTouchReport(models.Model):
     def _select(self):
         due = SQL(
             "(t.state IN ('done', 'skipped') "
-            "OR (t.state IN ('planned', 'scheduled') AND t.scheduled_date < CURRENT_DATE))"
+            "OR (t.state IN ('planned', 'scheduled') "
+            "AND t.scheduled_date < (NOW() AT TIME ZONE 'UTC')::date))"
         )
         on_time = SQL("(t.state = 'done' AND t.done_date <= t.scheduled_date)")
         return SQL(
