@@ -125,10 +125,11 @@ class TestTranslationsLoaded(ClubCommon, HttpCase):
         ):
             with self.subTest(url=url):
                 self.authenticate(login, login)
-                page = self.url_open(url).text
+                # the first request builds the bundles: slow on a loaded machine
+                page = self.url_open(url, timeout=180).text
                 links = re.findall(r'href="(/web/assets/[^"]*/%s\.rtl\.min\.css)"' % bundle, page)
                 self.assertTrue(links, f"{url} links no right-to-left {bundle} stylesheet")
-                css = self.url_open(links[0]).text
+                css = self.url_open(links[0], timeout=180).text
                 # Bootstrap's "margin start": margin-left left to right, margin-right here
                 rule = re.search(r"\.ms-auto\s*\{([^}]*)\}", css)
                 self.assertTrue(rule, "no .ms-auto rule in the right-to-left stylesheet")
