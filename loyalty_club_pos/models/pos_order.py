@@ -172,7 +172,8 @@ class PosOrder(models.Model):
         """A paid refund takes back the points of the orders it refunds; a paid order
         may lift its customer to a tier of a spend-based club."""
         for order in self:
-            refunded = order.lines.refunded_orderline_id.order_id
+            # as superuser: the cashier paying a refund may not read invoices or ledgers
+            refunded = order.sudo().lines.refunded_orderline_id.order_id
             for original in refunded:
                 original._club_pos_reverse_points(
                     _("Refund %(order)s", order=order.display_name), document=order
@@ -250,6 +251,9 @@ class PosOrder(models.Model):
         The shares are cumulative (see :meth:`_club_pos_refunded_shares`): each refund
         or credit note reverses the share refunded so far minus what earlier ones
         reversed, through the club's reversal API (every reversal names its line).
+
+        Privileged helper: a refund's payment or a credit note's posting runs it as
+        superuser, for users who may not read invoices nor write ledgers.
 
         :param document: the refund order or credit note the reversal lines point to
         """

@@ -1,0 +1,3 @@
+from . import test_pos_club
+from . import test_pos_club_refund
+from . import test_tours
