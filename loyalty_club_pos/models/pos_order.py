@@ -121,6 +121,11 @@ class PosOrder(models.Model):
         )
         if not cards:
             return cards
+        if self.lines and all(self.lines.mapped("refunded_orderline_id")):
+            # a refund earns and spends nothing: it reverses the orders it returns when
+            # it is paid (_club_pos_reverse_points); the POS counts the cost of the
+            # reward lines it returns as spent again
+            return cards
         cards._club_lock()
         recorded = History.search(
             [

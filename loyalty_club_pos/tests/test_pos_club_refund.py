@@ -40,9 +40,14 @@ class TestPosClubRefund(ClubPosCommon):
         self._pos_calls(order, self.card, 10.0 - 60)
         self.assertEqual(self.card.points, 40.0)
         refund = self._pos_refund(order, 1, lines=order.lines)
+        self.assertEqual(self.card.points, 90.0, "10 earned taken back, 60 spent given back")
         # the POS sends the refunded reward's cost as if it were spent again
         self._pos_calls(refund, self.card, -60.0)
-        self.assertEqual(self.card.points, 90.0, "10 earned taken back, 60 spent given back")
+        self.assertEqual(
+            self.card.points,
+            90.0,
+            self.card.history_ids.read(["move_type", "issued", "used", "order_id", "origin_id"]),
+        )
         self.assertFalse(self._order_lines(refund).filtered(lambda h: h.move_type == "spend"))
         self.assertLedgerBalanced(self.card)
 

@@ -6,7 +6,8 @@ from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCom
 
 @tagged("post_install", "-at_install")
 class TestLoyaltyClubPosTours(TestPointOfSaleHttpCommon):
-    """A cashier chooses a Gold member at the till, sees the doubled points, pays."""
+    """A cashier chooses a Gold member at the till, sees the doubled points, pays,
+    then refunds the order from the POS screen."""
 
     @classmethod
     def setUpClass(cls):
@@ -65,10 +66,17 @@ class TestLoyaltyClubPosTours(TestPointOfSaleHttpCommon):
     def test_gold_member_at_the_till(self):
         self.main_pos_config.with_user(self.pos_user).open_ui()
         self.start_pos_tour("loyalty_club_pos_gold_member_tour")
-        order = self.env["pos.order"].search([("partner_id", "=", self.member.id)])
+        order, refund = self.env["pos.order"].search(
+            [("partner_id", "=", self.member.id)], order="id"
+        )
         self.assertEqual(order.state, "paid")
-        self.assertEqual(self.card.points, 20.0, "the points the screen showed")
-        history = self.card.history_ids
-        self.assertEqual(history.mapped("issued"), [20.0])
-        self.assertEqual(history.order_id, order.id)
-        self.assertEqual(self.card.points, sum(history.mapped("remaining_points")))
+        self.assertEqual(refund.lines.refunded_orderline_id, order.lines)
+        self.assertEqual(refund.state, "paid")
+        issue = self.card.history_ids.filtered(lambda h: h.move_type == "issue")
+        self.assertEqual(issue.issued, 20.0, "the points the screen showed")
+        self.assertEqual(issue.order_id, order.id)
+        reversal = self.card.history_ids - issue
+        self.assertEqual(reversal.mapped("used"), [20.0], "the refund takes them back once")
+        self.assertEqual(reversal.origin_id, issue)
+        self.assertEqual(self.card.points, 0.0)
+        self.assertEqual(sum(self.card.history_ids.mapped("remaining_points")), 0.0)
