@@ -52,7 +52,9 @@ class ClubPosCommon(ClubCommon, TestPoSCommon):
         return self._sync(self.create_ui_order_data(lines, customer=partner, is_invoiced=invoiced))
 
     def _pos_refund(self, order, qty, lines=None):
-        """A refund made on the POS screen: negative lines naming the lines they return."""
+        """A refund made on the POS screen, with the lines the ticket screen makes:
+        negative quantities naming the lines they return, reward lines included as
+        plain lines (ticket_screen.js copies no reward field)."""
         lines = lines or order.lines.filtered(lambda line: not line.is_reward_line)
         data = self.create_ui_order_data(
             [
@@ -60,16 +62,6 @@ class ClubPosCommon(ClubCommon, TestPoSCommon):
                     "product": line.product_id,
                     "quantity": -qty,
                     "refunded_orderline_id": line.id,
-                    **(
-                        {
-                            "is_reward_line": True,
-                            "reward_id": line.reward_id.id,
-                            "coupon_id": line.coupon_id.id,
-                            "points_cost": line.points_cost,
-                        }
-                        if line.is_reward_line
-                        else {}
-                    ),
                 }
                 for line in lines
             ],

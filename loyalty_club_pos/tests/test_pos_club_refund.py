@@ -41,14 +41,23 @@ class TestPosClubRefund(ClubPosCommon):
         self.assertEqual(self.card.points, 40.0)
         refund = self._pos_refund(order, 1, lines=order.lines)
         self.assertEqual(self.card.points, 90.0, "10 earned taken back, 60 spent given back")
-        # the POS sends the refunded reward's cost as if it were spent again
-        self._pos_calls(refund, self.card, -60.0)
-        self.assertEqual(
-            self.card.points,
-            90.0,
-            self.card.history_ids.read(["move_type", "issued", "used", "order_id", "origin_id"]),
-        )
+        self._pos_calls(refund, self.card, 0.0)  # the refund earns nothing at the till
+        self.assertEqual(self.card.points, 90.0)
         self.assertFalse(self._order_lines(refund).filtered(lambda h: h.move_type == "spend"))
+        self.assertLedgerBalanced(self.card)
+
+    def test_refund_carrying_reward_fields_spends_nothing_again(self):
+        """A back-office return copies the reward lines with their points cost: the
+        POS calls for such an order must not spend the points again."""
+        self._issue(self.card, 90)
+        order = self._pos_order(qty=1, card=self.card, reward_points=60)
+        self._pos_calls(order, self.card, 10.0 - 60)
+        refund = self.env["pos.order"].browse(order.refund()["res_id"])
+        self.make_payment(refund, self.cash_pm1, refund.amount_total)
+        self.assertEqual(self.card.points, 90.0)
+        self.assertEqual(refund.lines.filtered("is_reward_line").points_cost, 60.0)
+        self._pos_calls(refund, self.card, -60.0)
+        self.assertEqual(self.card.points, 90.0)
         self.assertLedgerBalanced(self.card)
 
     def test_return_products_in_the_back_office(self):
