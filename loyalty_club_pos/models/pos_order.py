@@ -121,7 +121,7 @@ class PosOrder(models.Model):
         )
         if not cards:
             return cards
-        if self.lines and all(self.lines.mapped("refunded_orderline_id")):
+        if self.lines and all(line.refunded_orderline_id for line in self.lines):
             # a refund earns and spends nothing: it reverses the orders it returns when
             # it is paid (_club_pos_reverse_points); the POS counts the cost of the
             # reward lines it returns as spent again
