@@ -18,7 +18,7 @@ test:
 lint:
 	$(BIN)ruff check .
 	$(BIN)ruff format --check .
-	$(BIN)pylint --rcfile=.pylintrc touch_plan lead_tracking loyalty_club
+	$(BIN)pylint --rcfile=.pylintrc touch_plan lead_tracking loyalty_club loyalty_club_pos
 
 bench:
 	$(PYTHON) tests/harness bench

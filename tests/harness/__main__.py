@@ -14,7 +14,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python3 tests/harness")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="start Odoo on a demo database with the three addons")
+    run = sub.add_parser("run", help="start Odoo on a demo database with the addons")
     run.add_argument("--db", default=os.environ.get("RELSELL_DB", "relationship_demo"))
     run.add_argument("--port", type=int, default=int(os.environ.get("RELSELL_PORT", "8069")))
     run.add_argument("--reset", action="store_true", help="drop the demo database first")

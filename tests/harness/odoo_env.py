@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCT_ADDONS = ("touch_plan", "lead_tracking", "loyalty_club")
+PRODUCT_ADDONS = ("touch_plan", "lead_tracking", "loyalty_club", "loyalty_club_pos")
 TEST_ADDONS_DIR = ROOT / "tests" / "addons"
 SCENARIO_ADDONS = ("relationship_scenarios",)
 
