@@ -65,7 +65,7 @@ class TestLoyaltyClubPosTours(TestPointOfSaleHttpCommon):
 
     def test_gold_member_at_the_till(self):
         self.main_pos_config.with_user(self.pos_user).open_ui()
-        self.start_pos_tour("loyalty_club_pos_gold_member_tour")
+        self.start_pos_tour("loyalty_club_pos_gold_member_tour", timeout=240)
         order, refund = self.env["pos.order"].search(
             [("partner_id", "=", self.member.id)], order="id"
         )
