@@ -16,4 +16,3 @@ from . import account_move
 from . import loyalty_club_review_line_score
 from . import loyalty_club_plan_rule
 from . import touch_plan_enrollment
-from . import res_partner_club_plan
