@@ -346,3 +346,33 @@ class TestClubPlanRules(ClubCommon, TransactionCase):
             self.assertEqual(demo.club_segment_id, self.at_risk)
             self._run_job()
         self.assertEqual(self._enrollments(demo).filtered("club_rule_id").plan_id, self.winback)
+
+    def test_query_count_does_not_grow_with_the_clients(self):
+        """One search per rule: finding and moving clients costs the same number
+        of queries for two clients as for six (touch planning aside)."""
+        Rule = self.env["loyalty.club.plan.rule"]
+        rule = Rule.create(
+            {"name": "Gold to Win-back", "tier_ids": [self.gold.id], "plan_id": self.winback.id}
+        )
+
+        def measure(count, prefix):
+            partners = self.env["res.partner"].create(
+                [{"name": f"{prefix} {index}"} for index in range(count)]
+            )
+            for partner in partners:
+                self._make_member(partner, tier=self.gold)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            Enrollment = type(self.Enrollment)
+            with patch.object(Enrollment, "_start", lambda enrollments: None):
+                start = self.cr.sql_log_count
+                rule._apply_isolated()
+                self.env.flush_all()
+                used = self.cr.sql_log_count - start
+            self.assertEqual(
+                len(rule.enrollment_ids.filtered(lambda e: e.partner_id in partners)), count
+            )
+            return used
+
+        measure(1, "Warm-up")  # caches filled once (message subtypes, models)
+        self.assertEqual(measure(2, "Few"), measure(6, "Many"))
