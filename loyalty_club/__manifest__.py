@@ -16,8 +16,10 @@
         "security/loyalty_club_security.xml",
         "security/ir.model.access.csv",
         "security/loyalty_club_score_security.xml",
+        "security/loyalty_club_plan_rule_security.xml",
         "data/ir_cron_score_data.xml",
         "data/loyalty_club_segment_data.xml",
+        "data/loyalty_club_plan_rule_data.xml",
         "views/loyalty_club_score_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
@@ -33,6 +35,7 @@
         "views/loyalty_club_tier_history_views.xml",
         "views/loyalty_club_review_views.xml",
         "views/loyalty_club_review_score_views.xml",
+        "views/loyalty_club_plan_rule_views.xml",
         "security/loyalty_club_report_security.xml",
         "report/loyalty_club_points_report_views.xml",
         "report/loyalty_club_tier_report_views.xml",
@@ -40,7 +43,11 @@
         "report/loyalty_club_card_report.xml",
         "views/loyalty_club_menus.xml",
     ],
-    "demo": ["demo/loyalty_club_demo.xml", "demo/loyalty_club_score_demo.xml"],
+    "demo": [
+        "demo/loyalty_club_demo.xml",
+        "demo/loyalty_club_score_demo.xml",
+        "demo/loyalty_club_plan_rule_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "loyalty_club/static/tests/tours/**/*",

@@ -14,3 +14,5 @@ from . import loyalty_history
 from . import sale_order
 from . import account_move
 from . import loyalty_club_review_line_score
+from . import loyalty_club_plan_rule
+from . import touch_plan_enrollment
