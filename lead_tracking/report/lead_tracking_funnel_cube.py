@@ -67,6 +67,24 @@ SUM_COLUMNS = [
 ]
 
 
+def drop_funnel_cube_triggers(cr):
+    """Remove the cube's triggers and functions (uninstallation)."""
+    cr.execute(
+        SQL(
+            """
+            DROP TRIGGER IF EXISTS lead_tracking_funnel_cube_insert ON crm_lead;
+            DROP TRIGGER IF EXISTS lead_tracking_funnel_cube_update ON crm_lead;
+            DROP TRIGGER IF EXISTS lead_tracking_funnel_cube_delete ON crm_lead;
+            DROP TRIGGER IF EXISTS lead_tracking_funnel_cube_stage ON crm_stage;
+            DROP FUNCTION IF EXISTS lead_tracking_funnel_cube_lead();
+            DROP FUNCTION IF EXISTS lead_tracking_funnel_cube_stage();
+            DROP FUNCTION IF EXISTS lead_tracking_funnel_bucket_end(timestamp);
+            DROP FUNCTION IF EXISTS lead_tracking_funnel_bucket(timestamp);
+            """
+        )
+    )
+
+
 def funnel_bucket(value):
     """Start of the cube's time bucket holding ``value`` (naive UTC datetime).
 
