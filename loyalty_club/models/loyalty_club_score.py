@@ -110,7 +110,6 @@ class LoyaltyClubScore(models.Model):
     ]
 
     def init(self):
-        super().init()
         # _club_ensure_scores: is every score of a company dated the review day?
         create_index(
             self.env.cr,
