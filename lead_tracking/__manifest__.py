@@ -38,5 +38,6 @@
             "lead_tracking/static/tests/tours/**/*",
         ],
     },
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }

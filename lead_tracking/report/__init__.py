@@ -1,2 +1,3 @@
 from . import lead_tracking_funnel_report
 from . import lead_tracking_cost_report
+from . import lead_tracking_funnel_cube

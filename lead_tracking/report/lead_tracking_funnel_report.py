@@ -1,7 +1,56 @@
-from odoo import fields, models
+from datetime import date, datetime, time, timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.models import parse_read_group_spec
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..models.utm_source import CHANNELS
+from .lead_tracking_funnel_cube import funnel_bucket
+
+# what the pre-aggregated cube (lead.tracking.funnel.cube) can answer
+CUBE_GROUPBY = {
+    "company_id",
+    "team_id",
+    "user_id",
+    "source_id",
+    "medium_id",
+    "campaign_id",
+    "channel",
+    "stage_id",
+}
+CUBE_GRANULARITIES = {"month", "quarter", "year"}
+# report field filtered "= 1" (the search view's Won, Lost, Late) -> cube flag
+CUBE_FLAGS = {
+    "won_count": "is_won",
+    "lost_count": "is_lost",
+    "late_count": "is_late",
+    "opportunity_count": "is_opp",
+}
+# report measure -> (cube sums making its sum, cube sums making its row count,
+# factor or None for an integer sum, divisor)
+CUBE_MEASURES = {
+    "lead_count": (("lead_count",), ("lead_count",), None, 1),
+    "opportunity_count": (("opportunity_count",), ("lead_count",), None, 1),
+    "won_count": (("won_count",), ("lead_count",), None, 1),
+    "lost_count": (("lost_count",), ("lead_count",), None, 1),
+    "late_count": (("late_count",), ("late_known_count",), None, 1),
+    "conversion_rate": (("won_count",), ("lead_count",), 100.0, 1),
+    "opportunity_rate": (("opportunity_count",), ("lead_count",), 100.0, 1),
+    "opportunity_win_rate": (("opportunity_won_count",), ("opportunity_count",), 100.0, 1),
+    "closed_win_rate": (("won_count",), ("won_count", "lost_count"), 100.0, 1),
+    "won_revenue": (("won_revenue",), ("lead_count",), 1.0, 1),
+    "response_time": (("response_time_sum",), ("response_time_count",), 1.0, 1),
+    "response_working_time": (
+        ("response_working_time_sum",),
+        ("response_working_time_count",),
+        1.0,
+        1,
+    ),
+    "days_to_close": (("close_seconds_sum",), ("days_to_close_count",), 1.0, 86400),
+}
 
 
 class LeadTrackingFunnelReport(models.Model):
@@ -65,6 +114,200 @@ class LeadTrackingFunnelReport(models.Model):
         string="Avg Response Time (working min)", aggregator="avg", readonly=True
     )
     days_to_close = fields.Float(string="Avg Days to Close", aggregator="avg", readonly=True)
+
+    # ------------------------------------------------------------------
+    # Grouping: from the pre-aggregated cube when it can answer exactly
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _read_group(
+        self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None
+    ):
+        """Answer from :class:`lead.tracking.funnel.cube` (a few thousand rows)
+        rather than the one-row-per-lead view when the grouping, the measures, the
+        filters and the user's record rules only use what the cube keeps; from the
+        view otherwise (grouping by lead, customer, day or week, a filter on another
+        field, a record rule on another field...). Both give the same figures."""
+        cube_domain = self._funnel_cube_domain(
+            domain, groupby, aggregates, having, offset, limit, order
+        )
+        if cube_domain is None:
+            return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
+        return self._funnel_cube_read_group(cube_domain, groupby, aggregates, order)
+
+    @api.model
+    def _funnel_cube_domain(self, domain, groupby, aggregates, having, offset, limit, order):
+        """The cube domain equivalent to ``domain`` and the user's record rules on the
+        report, or ``None`` when the cube cannot answer this ``_read_group``."""
+        if having or offset or limit or self.env.context.get("lead_tracking_funnel_from_view"):
+            return None
+        for spec in groupby:
+            fname, property_name, granularity = parse_read_group_spec(spec)
+            if property_name:
+                return None
+            if fname == "create_date":
+                if granularity not in CUBE_GRANULARITIES or not self._funnel_cube_tz_ok():
+                    return None
+            elif fname not in CUBE_GROUPBY or granularity:
+                return None
+        for spec in aggregates:
+            if spec == "__count":
+                continue
+            fname, property_name, func = parse_read_group_spec(spec)
+            if property_name or fname not in CUBE_MEASURES or func not in ("sum", "avg"):
+                return None
+        for term in (order or "").split(","):
+            words = term.split()
+            if words and (
+                words[0] not in groupby
+                or len(words) > 2
+                or (len(words) == 2 and words[1].lower() not in ("asc", "desc"))
+            ):
+                return None
+        self.browse().check_access("read")
+        rules = [] if self.env.su else self.env["ir.rule"]._compute_domain(self._name, "read")
+        return self._funnel_cube_translate(
+            expression.AND([expression.normalize_domain(domain or []), rules or []])
+        )
+
+    @api.model
+    def _funnel_cube_tz_ok(self):
+        """Whether every offset of the user's time zone is a multiple of 15 minutes
+        (see the cube's time buckets); no time zone is UTC."""
+        tz = self.env.context.get("tz")
+        if not tz:
+            return True
+        if tz not in pytz.all_timezones_set:
+            return False
+        zone = pytz.timezone(tz)
+        infos = getattr(zone, "_transition_info", None)
+        if infos is None:
+            offsets = [zone.utcoffset(datetime(2000, 1, 1))]
+        else:
+            # since 1970: before, zones have local mean times (Brussels: +0:17:30)
+            times = zone._utc_transition_times  # pylint: disable=protected-access
+            offsets = [
+                info[0]
+                for start, info, following in zip(
+                    times, infos, [*times[1:], datetime.max], strict=True
+                )
+                if following > datetime(1970, 1, 1)
+            ]
+        return all(offset.total_seconds() % 900 == 0 for offset in offsets)
+
+    @api.model
+    def _funnel_cube_translate(self, domain):
+        """The cube domain equivalent to a normalized report ``domain``, or ``None``."""
+        result = []
+        for element in domain:
+            if not expression.is_leaf(element):
+                result.append(element)
+                continue
+            left, operator, right = element
+            if tuple(element) in (expression.TRUE_LEAF, expression.FALSE_LEAF) or (
+                isinstance(left, str) and left.split(".")[0] in CUBE_GROUPBY
+            ):
+                result.append(element)
+            elif left in CUBE_FLAGS and operator == "=" and right == 1 and right is not True:
+                result.append((CUBE_FLAGS[left], "=", True))
+            elif left == "create_date":
+                leaf = self._funnel_cube_date_leaf(operator, right)
+                if leaf is None:
+                    return None
+                result.extend(leaf)
+            else:
+                return None
+        return result
+
+    @api.model
+    def _funnel_cube_date_leaf(self, operator, value):
+        """The cube domain for ``create_date <operator> value``: exact only when the
+        value is a boundary of the cube's time buckets (as the search view's date
+        filters are, whole days or months in the user's time zone), else ``None``."""
+        if operator not in (">=", "<", "<=", ">"):
+            return None
+        last = operator in (">", "<=")
+        if isinstance(value, str) and len(value) == 10:
+            # as the ORM reads a day on a datetime field
+            value += " 23:59:59" if last else " 00:00:00"
+        elif isinstance(value, date) and not isinstance(value, datetime):
+            value = datetime.combine(value, time.max if last else time.min)
+        try:
+            value = fields.Datetime.to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if not isinstance(value, datetime):
+            return None
+        if operator in (">=", "<"):
+            return [("create_date", operator, value)] if funnel_bucket(value) == value else None
+        end = value + timedelta(microseconds=1)
+        if funnel_bucket(end) == end:
+            # the last instant before a boundary: the same as < or >= the boundary
+            return [("create_date", "<" if operator == "<=" else ">=", end)]
+        end = value + timedelta(seconds=1)
+        if value.microsecond or funnel_bucket(end) != end:
+            return None
+        # the last second of a bucket: leads created in it after value are flagged
+        if operator == "<=":
+            return [
+                "&",
+                ("bucket_end", "<=", end),
+                "|",
+                ("bucket_end", "<", end),
+                ("late_second", "=", False),
+            ]
+        return [
+            "|",
+            ("bucket_end", ">", end),
+            "&",
+            ("bucket_end", "=", end),
+            ("late_second", "=", True),
+        ]
+
+    @api.model
+    def _funnel_cube_read_group(self, cube_domain, groupby, aggregates, order):
+        """``_read_group`` of the report computed from the cube's sums."""
+        self.env["crm.lead"].flush_model()
+        self.env["crm.stage"].flush_model(["is_won"])
+        columns = ["lead_count"]
+        for spec in aggregates:
+            if spec != "__count":
+                sums, counts, _factor, _divisor = CUBE_MEASURES[parse_read_group_spec(spec)[0]]
+                columns += [col for col in sums + counts if col not in columns]
+        # the report's access rights and rules are in cube_domain: read the cube
+        # as superuser, keeping the user's context (time zone)
+        rows = (
+            self.env["lead.tracking.funnel.cube"]
+            .sudo()
+            ._read_group(cube_domain, groupby, [f"{col}:sum" for col in columns], order=order)
+        )
+        result = []
+        for row in rows:
+            keys, values = row[: len(groupby)], dict(zip(columns, row[len(groupby) :], strict=True))
+            if groupby and not values["lead_count"]:
+                continue  # only leads counted out (deleted, moved) since the last compaction
+            keys = tuple(
+                key.with_env(self.env) if isinstance(key, models.BaseModel) else key for key in keys
+            )
+            result.append(
+                keys + tuple(self._funnel_cube_value(spec, values) for spec in aggregates)
+            )
+        return result
+
+    @api.model
+    def _funnel_cube_value(self, spec, values):
+        if spec == "__count":
+            return values["lead_count"] or 0
+        fname, _property, func = parse_read_group_spec(spec)
+        sums, counts, factor, divisor = CUBE_MEASURES[fname]
+        count = sum(values[col] or 0 for col in counts)
+        if not count:
+            return self._read_group_empty_value(spec)  # as the view's NULL
+        total = sum(values[col] or 0 for col in sums)
+        if factor is None:
+            return total if func == "sum" else total / count
+        # one division: the average is the exact quotient of exact sums, rounded once
+        return factor * total / (divisor if func == "sum" else divisor * count)
 
     def _select(self):
         return SQL(

@@ -5,3 +5,4 @@ from . import test_reports
 from . import test_cleansing
 from . import test_nurture
 from . import test_tours
+from . import test_funnel_cube

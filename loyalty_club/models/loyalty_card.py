@@ -257,7 +257,8 @@ class LoyaltyCard(models.Model):
                 for card in cards
             ],
         )
-        cards.with_context(loyalty_club_tier_write=True).write(
+        # none of these fields is tracked: skip reading the tracked ones (points)
+        cards.with_context(loyalty_club_tier_write=True, mail_notrack=True).write(
             {"club_tier_id": tier.id, "club_tier_since": today, "club_downgrade_date": False}
         )
         cards._club_apply_pricelist()
@@ -272,7 +273,16 @@ class LoyaltyCard(models.Model):
         """
         groups = defaultdict(list)  # {(company, pricelist): partner ids}
         previous = defaultdict(list)  # {pricelist: card ids}
-        for card in self.filtered("partner_id"):
+        # only clubs with a pricelist on a tier touch pricelists: the members of the
+        # others are skipped without reading their partners (a review of 100,000)
+        cards = self.filtered(lambda c: c.partner_id and c.program_id.club_tier_ids.pricelist_id)
+        for company, company_cards in cards.grouped(
+            lambda c: c.company_id or self.env.company
+        ).items():
+            company_cards.partner_id.with_company(company).fetch(
+                ["specific_property_product_pricelist"]
+            )
+        for card in cards:
             company = card.company_id or self.env.company
             partner = card.partner_id.with_company(company)
             current = partner.specific_property_product_pricelist
@@ -334,7 +344,9 @@ class LoyaltyCard(models.Model):
             elif card.club_downgrade_date != decision["due"]:
                 due[decision["due"]].append(card.id)
         for due_date, card_ids in due.items():
-            self.browse(card_ids).write({"club_downgrade_date": due_date})
+            self.browse(card_ids).with_context(mail_notrack=True).write(
+                {"club_downgrade_date": due_date}
+            )
         for (tier_id, move), card_ids in moved.items():
             self.browse(card_ids)._club_set_tier(
                 self.env["loyalty.club.tier"].browse(tier_id),
@@ -342,7 +354,7 @@ class LoyaltyCard(models.Model):
                 review=review,
             )
         if next_review:
-            cards.write({"club_next_review_date": next_review})
+            cards.with_context(mail_notrack=True).write({"club_next_review_date": next_review})
         ups = self.browse([cid for cid, d in decisions.items() if d["move"] == "up"])
         downs = self.browse([cid for cid, d in decisions.items() if d["move"] == "down"])
         warned = self.browse([cid for cid, d in decisions.items() if d.get("warn")])

@@ -29,25 +29,31 @@ class LoyaltyClubReview(models.Model):
 
     def _club_insert_lines(self, vals_list):
         lines = super()._club_insert_lines(vals_list)
-        self._club_snapshot_scores()
+        self._club_snapshot_scores(lines)
         return lines
 
-    def _club_snapshot_scores(self):
-        """Re-score the customers of each review's company on the review date, then copy
-        the members' stored scores into the review lines, in one UPDATE.
+    def _club_snapshot_scores(self, lines=None):
+        """Copy the members' scores on each review's date into the review lines (all of
+        them, or only ``lines``), in one UPDATE.
 
-        A member's scores are those of its commercial entity in the club's company; the
-        CLV is 0 when it is not available (no churn).
+        The customers of each review's company are scored on the review date first,
+        unless they already were that day (:meth:`loyalty.club.score._club_ensure_scores`:
+        a review in batches, or right after the nightly scoring, does not score the
+        company again). A member's scores are those of its commercial entity in the
+        club's company; the CLV is 0 when it is not available (no churn).
         """
         if not self:
             return
         Score = self.env["loyalty.club.score"]
         for review in self:
-            Score._compute_club_scores(
-                companies=review.company_id or self.env.company, date=review.date
-            )
+            Score._club_ensure_scores(review.company_id or self.env.company, review.date)
         Line = self.env["loyalty.club.review.line"]
         Line.flush_model()
+        line_filter = SQL("TRUE")
+        if lines is not None:
+            if not lines:
+                return
+            line_filter = SQL("line.id IN %s", tuple(lines.ids))
         self.env.cr.execute(
             SQL(
                 """
@@ -60,11 +66,13 @@ class LoyaltyClubReview(models.Model):
                   FROM loyalty_club_review review, res_partner rp, loyalty_club_score s
                  WHERE line.review_id = review.id
                    AND review.id IN %(reviews)s
+                   AND %(line_filter)s
                    AND rp.id = line.partner_id
                    AND s.partner_id = COALESCE(rp.commercial_partner_id, rp.id)
                    AND s.company_id = COALESCE(review.company_id, %(company)s)
                 """,
                 reviews=tuple(self.ids),
+                line_filter=line_filter,
                 company=self.env.company.id,
             )
         )

@@ -2,6 +2,7 @@ import logging
 
 from odoo import _, api, fields, models, modules
 from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 from .res_company import CIVILFORMD_CRITERIA, CLUB_SCORING_FIELDS
 
@@ -108,6 +109,15 @@ class LoyaltyClubScore(models.Model):
         ),
     ]
 
+    def init(self):
+        # _club_ensure_scores: is every score of a company dated the review day?
+        create_index(
+            self.env.cr,
+            "loyalty_club_score_company_date_index",
+            self._table,
+            ["company_id", "date"],
+        )
+
     @api.depends("clv", "clv_available", "currency_id")
     def _compute_clv_display(self):
         for score in self:
@@ -161,6 +171,40 @@ class LoyaltyClubScore(models.Model):
             if not modules.module.current_test:
                 # one company per transaction: a long run keeps what it has done
                 self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _club_ensure_scores(self, companies, date):
+        """Score the customers of ``companies`` on ``date`` unless they already were.
+
+        A company counts as scored on ``date`` when it has scores and all of them are
+        of that day (the nightly scoring, or an earlier batch of the same review):
+        they are reused, a review of a large club does not score it again (issue 14).
+        Two index lookups per company.
+
+        :return: the companies scored now
+        """
+        self.flush_model(["company_id", "date"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT c.id FROM res_company c
+                 WHERE c.id IN %(companies)s
+                   AND EXISTS (SELECT FROM loyalty_club_score s
+                                WHERE s.company_id = c.id AND s.date = %(date)s)
+                   AND NOT EXISTS (SELECT FROM loyalty_club_score s
+                                    WHERE s.company_id = c.id
+                                      AND (s.date < %(date)s OR s.date > %(date)s
+                                           OR s.date IS NULL))
+                """,
+                companies=tuple(companies.ids) or (0,),
+                date=date,
+            )
+        )
+        scored = {company_id for (company_id,) in self.env.cr.fetchall()}
+        todo = companies.filtered(lambda company: company.id not in scored)
+        for company in todo:
+            self._compute_club_scores(companies=company, date=date)
+        return todo
 
     @api.model
     def _compute_club_scores(self, partners=None, companies=None, date=None):

@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, float_compare
+from odoo.tools import SQL, float_compare, split_every
 
 WINDOWS = [
     ("rolling_12", "Rolling 12 Months"),
@@ -16,6 +16,9 @@ WINDOWS = [
 
 class LoyaltyProgram(models.Model):
     _inherit = "loyalty.program"
+
+    # members reviewed per batch: the review's memory and queries are bounded by it
+    _club_review_batch_size = 5000
 
     # Club setup
     is_club = fields.Boolean(
@@ -441,18 +444,19 @@ class LoyaltyProgram(models.Model):
             decisions[card_id] = decision
         return decisions
 
-    def _club_decide_tier_moves(self, thresholds=None, date=None):
+    def _club_decide_tier_moves(self, thresholds=None, date=None, cards=None):
         """The review's decision for every member, without writing anything.
 
         One code path for the review and its preview: qualifying values under the
         (maybe proposed) thresholds, then the downgrade policy, grace days and
         warnings of the club.
 
+        :param cards: restrict to these member cards (all members by default)
         :return: see :meth:`_club_apply_policy`
         """
         self.ensure_one()
         on_date = date or fields.Date.context_today(self)
-        moves = self._club_compute_tier_moves(thresholds=thresholds, date=on_date)
+        moves = self._club_compute_tier_moves(thresholds=thresholds, date=on_date, cards=cards)
         return self._club_apply_policy(moves, on_date)
 
     def _club_check_thresholds(self, thresholds):
@@ -505,30 +509,41 @@ class LoyaltyProgram(models.Model):
         for tier, value in lowered + raised:
             tier.write({"threshold": value})
 
-    def _club_run_review(self, date=None):
+    def _club_run_review(self, date=None, batch_size=None):
         """Review every member of the club: apply tier moves, write history and a review.
 
-        Set-based, no query or write per member: one qualifying query, one insert for
-        the review lines (then the score snapshot), one write per target tier with one
-        insert for its tier history, one batched mail per template.
+        Set-based, no query or write per member: the members are reviewed in batches of
+        ``batch_size`` (:attr:`_club_review_batch_size` by default), each with one
+        qualifying query, one insert for its review lines (then their score snapshot),
+        one write per target tier with one insert for its tier history and one batched
+        mail per template. Every batch is flushed and the caches dropped before the
+        next one, so the memory used does not grow with the club (issue 14).
         """
         self.ensure_one()
         on_date = date or fields.Date.context_today(self)
-        decisions = self._club_decide_tier_moves(date=on_date)
-        cards = self.env["loyalty.card"].browse(list(decisions))
+        batch_size = batch_size or self._club_review_batch_size
         next_review = on_date + relativedelta(months=int(self.club_review_interval))
         Review = self.env["loyalty.club.review"]
         review = Review.create({"program_id": self.id, "date": on_date, "state": "done"})
-        review._club_insert_lines(Review._prepare_review_lines_values(cards, decisions))
+        for card_ids in split_every(batch_size, self._club_members().ids):
+            self._club_review_batch(review, self.env["loyalty.card"].browse(card_ids))
+            self.env.flush_all()
+            self.env.invalidate_all()
+        self.club_next_review_date = next_review
+        return review
+
+    def _club_review_batch(self, review, cards):
+        """Decide and apply the tier moves of ``cards`` in ``review``."""
+        self.ensure_one()
+        decisions = self._club_decide_tier_moves(date=review.date, cards=cards)
+        review._club_insert_lines(review._prepare_review_lines_values(cards, decisions))
         self.env["loyalty.card"]._club_apply_decisions(
             decisions,
             reason_up="review",
             reason_down="downgrade",
-            next_review=next_review,
+            next_review=review.date + relativedelta(months=int(self.club_review_interval)),
             review=review,
         )
-        self.club_next_review_date = next_review
-        return review
 
     @api.model
     def _cron_club_review(self, batch_size=50):

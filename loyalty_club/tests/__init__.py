@@ -11,3 +11,4 @@ from . import test_reports
 from . import test_tours
 from . import test_club_random_ledger
 from . import test_club_plan_rules
+from . import test_club_scale

@@ -12,7 +12,8 @@ on most), runs ``ANALYZE`` and then times, in the same run on the same data:
 * ``lead.tracking.funnel.report.read_group`` grouped by channel and
   ``create_date:month`` with the pivot's measures (leads, opportunities, won,
   lost, conversion rate, won revenue, average response time, days to close):
-  what the pivot view asks when it opens;
+  what the pivot view asks when it opens (answered from the pre-aggregated
+  ``lead.tracking.funnel.cube``, which the insert keeps current by its trigger);
 * the baseline: ``crm.lead.read_group`` on the same grouping summing the
   expected revenue, i.e. what Odoo's own lead analysis costs on the same table.
 
