@@ -297,7 +297,7 @@ class TouchPlanEnrollment(models.Model):
             "step_id": step.id,
             "name": names[step.id, lang],
             "kind": step.kind,
-            "channel": step.channel,
+            "channel": step._get_channel_for(self.partner_id.touch_plan_preferred_channel),
             "scheduled_date": day,
             "cycle_start": self.cycle_start,
             "occurrence": occurrence,
@@ -495,6 +495,8 @@ class TouchPlanEnrollment(models.Model):
         )
         self._renew_cycles()
         to_generate = self.search(self._get_to_generate_domain(), limit=batch_size)
+        # new cycles are planned with the channel the rules prefer for each client
+        self.env["touch.plan.channel.rule"]._apply_rules(to_generate.partner_id)
         to_generate._run_isolated(lambda enrollments: enrollments._generate_touches())
         due = Touch.search(Touch._get_due_domain(), limit=batch_size)
         due.enrollment_id._run_isolated(
