@@ -332,6 +332,12 @@ class TouchPlanEnrollment(models.Model):
                 )
             )
         }
+        # touches of "preferred channel" steps take the channel the rules give each client
+        preferring = enrollments.filtered(
+            lambda e: any(step.channel == "preferred" for step in e.plan_id.step_ids)
+        )
+        if preferring:
+            self.env["touch.plan.channel.rule"]._apply_rules(preferring.partner_id)
         vals_list = []
         names = {}
         for plan, plan_enrollments in enrollments.grouped("plan_id").items():
@@ -495,8 +501,6 @@ class TouchPlanEnrollment(models.Model):
         )
         self._renew_cycles()
         to_generate = self.search(self._get_to_generate_domain(), limit=batch_size)
-        # new cycles are planned with the channel the rules prefer for each client
-        self.env["touch.plan.channel.rule"]._apply_rules(to_generate.partner_id)
         to_generate._run_isolated(lambda enrollments: enrollments._generate_touches())
         due = Touch.search(Touch._get_due_domain(), limit=batch_size)
         due.enrollment_id._run_isolated(
