@@ -93,6 +93,19 @@ class TouchPlanChannelRule(models.Model):
                     )
                 ) from error
 
+    def unlink(self):
+        # the clients a deleted rule set are not "set by hand": the other rules decide
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("touch_plan_channel_rule_id", "in", self.ids)])
+        )
+        partners.write({"touch_plan_preferred_channel": False, "touch_plan_channel_rule_id": False})
+        res = super().unlink()
+        self._apply_rules(partners)
+        return res
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------

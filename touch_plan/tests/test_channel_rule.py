@@ -68,6 +68,18 @@ class TestChannelRule(TouchPlanSmsCase):
         self.young.action_apply_rules()
         self.assertEqual(other.touch_plan_preferred_channel, "email")
 
+    def test_deleted_or_archived_rule_lets_the_others_decide(self):
+        young = self._born("Young Client", datetime.date(2001, 1, 1))
+        self.env["touch.plan.channel.rule"]._apply_rules(young)
+        self.assertEqual(young.touch_plan_channel_rule_id, self.young)
+        self.young.copy({"name": "Under 30: email", "sequence": 15, "channel": "email"})
+        self.young.unlink()
+        self.assertEqual(young.touch_plan_preferred_channel, "email")
+        self.assertTrue(young.touch_plan_channel_rule_id, "still set by a rule, not by hand")
+        young.touch_plan_channel_rule_id.action_archive()
+        self.env["touch.plan.channel.rule"]._cron_apply_rules()
+        self.assertFalse(young.touch_plan_preferred_channel)
+
     def test_rule_with_partner_filter(self):
         self.young.partner_domain = "[('city', '=', 'Antwerp')]"
         antwerp = self._born("Antwerp", datetime.date(2001, 1, 1), city="Antwerp")
