@@ -10,7 +10,7 @@
     "maintainers": ["relationship-selling"],
     "development_status": "Alpha",
     "license": "LGPL-3",
-    "depends": ["mail", "calendar", "contacts", "resource"],
+    "depends": ["mail", "calendar", "contacts", "resource", "sms"],
     "external_dependencies": {
         "python": ["holidays", "python-dateutil", "xlsxwriter"],
     },
@@ -22,6 +22,7 @@
         "data/touch_plan_key_date_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
+        "data/sms_template_data.xml",
         "data/touch_plan_data.xml",
         "data/ir_cron_data.xml",
         "views/touch_plan_touch_views.xml",
@@ -35,6 +36,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/touch_plan_shortfall_views.xml",
+        "views/touch_plan_channel_rule_views.xml",
         "report/touch_plan_touch_report_views.xml",
         "report/touch_plan_client_report_views.xml",
         "report/touch_plan_label_templates.xml",
@@ -46,6 +48,7 @@
         "demo/touch_plan_occasion_demo.xml",
         "demo/touch_plan_key_date_demo.xml",
         "demo/touch_plan_demo.xml",
+        "demo/touch_plan_sms_demo.xml",
         "demo/touch_plan_report_demo.xml",
     ],
     "assets": {

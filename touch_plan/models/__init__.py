@@ -14,3 +14,5 @@ from . import touch_plan_occasion_date
 from . import touch_plan_key_date_type
 from . import touch_plan_key_date
 from . import touch_plan_enrollment_shortfall
+from . import touch_plan_channel_rule
+from . import sms_tracker

@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
 
+from .touch_plan_step import PREFERRED_CHANNELS
+
 
 class ResPartner(models.Model):
     _name = "res.partner"
@@ -9,6 +11,29 @@ class ResPartner(models.Model):
         string="No Touch Plan Emails",
         help="The contact asked not to receive the emails of touch plans; "
         "their email touches are skipped.",
+    )
+    touch_plan_sms_opt_out = fields.Boolean(
+        string="No Touch Plan SMS",
+        help="The contact asked not to receive the text messages of touch plans; "
+        "their SMS touches are skipped.",
+    )
+    touch_plan_preferred_channel = fields.Selection(
+        PREFERRED_CHANNELS,
+        string="Preferred Channel",
+        tracking=True,
+        help="How the client likes to be contacted: the steps of touch plans set to "
+        "'Client's Preferred Channel' use it. Set by hand, it is kept; otherwise the "
+        "preferred channel rules set it from the client's age and profile.",
+    )
+    touch_plan_channel_rule_id = fields.Many2one(
+        "touch.plan.channel.rule",
+        string="Preferred Channel Set by Rule",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        index="btree_not_null",
+        help="The rule that chose the preferred channel. Empty with a preferred "
+        "channel: it was set by hand and no rule changes it.",
     )
     # referrals
     referred_by_id = fields.Many2one(
@@ -95,6 +120,16 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        if "touch_plan_preferred_channel" in vals and "touch_plan_channel_rule_id" not in vals:
+            # a preferred channel written by anyone but the rules is set by hand
+            vals = dict(vals, touch_plan_channel_rule_id=False)
+        preference_changed = (
+            self.filtered(
+                lambda p: p.touch_plan_preferred_channel != vals["touch_plan_preferred_channel"]
+            )
+            if "touch_plan_preferred_channel" in vals
+            else self.browse()
+        )
         # only a new referrer is a new referral (not a write of the same value)
         changed = (
             self.filtered(lambda p: p.referred_by_id.id != vals["referred_by_id"])
@@ -104,6 +139,8 @@ class ResPartner(models.Model):
         res = super().write(vals)
         if changed:
             changed._touch_plan_credit_referrals()
+        if preference_changed:
+            self.env["touch.plan.touch"]._apply_preferred_channel(preference_changed)
         if vals.get("active") is False:
             self._touch_plan_stop(_("Contact archived"), state="cancelled")
         return res

@@ -297,7 +297,7 @@ class TouchPlanEnrollment(models.Model):
             "step_id": step.id,
             "name": names[step.id, lang],
             "kind": step.kind,
-            "channel": step.channel,
+            "channel": step._get_channel_for(self.partner_id.touch_plan_preferred_channel),
             "scheduled_date": day,
             "cycle_start": self.cycle_start,
             "occurrence": occurrence,
@@ -332,6 +332,12 @@ class TouchPlanEnrollment(models.Model):
                 )
             )
         }
+        # touches of "preferred channel" steps take the channel the rules give each client
+        preferring = enrollments.filtered(
+            lambda e: any(step.channel == "preferred" for step in e.plan_id.step_ids)
+        )
+        if preferring:
+            self.env["touch.plan.channel.rule"]._apply_rules(preferring.partner_id)
         vals_list = []
         names = {}
         for plan, plan_enrollments in enrollments.grouped("plan_id").items():

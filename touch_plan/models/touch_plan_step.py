@@ -17,12 +17,23 @@ TOUCH_KINDS = [
 ]
 CHANNELS = [
     ("email", "Email"),
+    ("sms", "SMS"),
     ("call", "Phone Call"),
     ("card", "Card by Post"),
     ("letter", "Letter"),
     ("gift", "Gift"),
 ]
 MANUAL_CHANNELS = ("call", "card", "letter", "gift")
+# channels sent by the daily job on the touch's day (the others become activities)
+SENT_CHANNELS = ("email", "sms")
+# a step may leave the channel to each client (see res.partner.touch_plan_preferred_channel)
+STEP_CHANNELS = [*CHANNELS, ("preferred", "Client's Preferred Channel")]
+PREFERRED_CHANNELS = [
+    ("email", "Email"),
+    ("sms", "SMS"),
+    ("phone", "Phone"),
+    ("post", "Post"),
+]
 OUTCOMES = [
     ("reached", "Reached the Client"),
     ("voicemail", "Left a Voicemail"),
@@ -38,6 +49,7 @@ DELIVERY_OUTCOMES = [o for o in OUTCOMES if o[0] in ("sent", "delivered")]
 # outcomes a touch of each channel can have (a call is never "sent")
 CHANNEL_OUTCOMES = {
     "email": {"sent"},
+    "sms": {"sent"},
     "call": {o[0] for o in CALL_OUTCOMES},
     "card": {o[0] for o in DELIVERY_OUTCOMES},
     "letter": {o[0] for o in DELIVERY_OUTCOMES},
@@ -54,6 +66,7 @@ REGENERATE_FIELDS = {
     "key_date_type_ids",
     "offset_days",
     "channel",
+    "preferred_default_channel",
     "active",
     "user_id",
 }
@@ -126,15 +139,34 @@ class TouchPlanStep(models.Model):
         help="Only a touch done with this outcome triggers this step (any outcome if empty).",
     )
     # how
-    channel = fields.Selection(CHANNELS, required=True, default="email")
+    channel = fields.Selection(
+        STEP_CHANNELS,
+        required=True,
+        default="email",
+        help="How the touch is made. Client's Preferred Channel: each touch takes the "
+        "client's preferred channel when it is planned, and again whenever that "
+        "preference changes before the touch is due.",
+    )
+    preferred_default_channel = fields.Selection(
+        CHANNELS,
+        string="Channel Without Preference",
+        default="email",
+        help="Channel of the touches of clients who have no preferred channel.",
+    )
     fallback_channel = fields.Selection(
         [c for c in CHANNELS if c[0] != "email"],
-        help="Channel used when the client has no email address. "
+        help="Channel used when the client has no email address (email touches) or no "
+        "mobile number, or when the SMS fails (SMS touches). "
         "Leave empty to skip the touch instead.",
     )
     mail_template_id = fields.Many2one(
         "mail.template",
         string="Email Template",
+        domain="[('model', '=', res_model)]",
+    )
+    sms_template_id = fields.Many2one(
+        "sms.template",
+        string="SMS Template",
         domain="[('model', '=', res_model)]",
     )
     activity_type_id = fields.Many2one(
@@ -206,7 +238,15 @@ class TouchPlanStep(models.Model):
                     )
                 )
 
-    @api.constrains("timing", "trigger_step_id", "channel", "mail_template_id")
+    @api.constrains(
+        "timing",
+        "trigger_step_id",
+        "channel",
+        "mail_template_id",
+        "sms_template_id",
+        "fallback_channel",
+        "preferred_default_channel",
+    )
     def _check_links(self):
         for step in self:
             if step.timing == "after_step" and step.trigger_step_id == step:
@@ -226,10 +266,42 @@ class TouchPlanStep(models.Model):
                         step=step.name,
                     )
                 )
-            if step.channel == "email" and not step.mail_template_id:
+            channels = {step.channel, step.fallback_channel}
+            if step.channel == "preferred":
+                channels.add(step.preferred_default_channel)
+            if "email" in channels and not step.mail_template_id:
                 raise ValidationError(
                     _("Step %(step)s is sent by email: choose its email template.", step=step.name)
                 )
+            if "sms" in channels and not step.sms_template_id:
+                raise ValidationError(
+                    _("Step %(step)s is sent by SMS: choose its SMS template.", step=step.name)
+                )
+            if step.channel == "sms" and step.fallback_channel == "sms":
+                raise ValidationError(
+                    _(
+                        "Step %(step)s: an SMS step cannot fall back to SMS; choose another "
+                        "channel or none.",
+                        step=step.name,
+                    )
+                )
+
+    def _get_channel_for(self, preferred):
+        """The channel of a touch of step ``self`` for a client preferring ``preferred``
+        (a ``res.partner.touch_plan_preferred_channel`` value, or False)."""
+        self.ensure_one()
+        if self.channel != "preferred":
+            return self.channel
+        if preferred == "phone":
+            return "call"
+        if preferred == "post":
+            return "card" if self.kind in ("holiday_card", "occasion_card") else "letter"
+        # a preference the step cannot serve (no template for it) takes the default
+        if (preferred == "email" and self.mail_template_id) or (
+            preferred == "sms" and self.sms_template_id
+        ):
+            return preferred
+        return self.preferred_default_channel or "email"
 
     def _get_months(self):
         self.ensure_one()

@@ -4,13 +4,22 @@ from collections import defaultdict
 import pytz
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
+
 from ..tools import insert_rows
-from .touch_plan_step import CHANNEL_OUTCOMES, CHANNELS, MANUAL_CHANNELS, OUTCOMES, TOUCH_KINDS
+from .touch_plan_step import (
+    CHANNEL_OUTCOMES,
+    CHANNELS,
+    MANUAL_CHANNELS,
+    OUTCOMES,
+    SENT_CHANNELS,
+    TOUCH_KINDS,
+)
 
 ACTIVITY_TYPES = {
     "call": "touch_plan.mail_activity_type_touch_call",
@@ -76,6 +85,15 @@ class TouchPlanTouch(models.Model):
     message_sent_id = fields.Many2one(
         "mail.message", string="Sent Message", ondelete="set null", readonly=True
     )
+    sms_id = fields.Many2one(
+        "sms.sms",
+        string="SMS",
+        ondelete="set null",
+        readonly=True,
+        help="The text message of an SMS touch (Odoo deletes sent SMS after a while; "
+        "the message in the client's chatter stays).",
+    )
+    sms_state = fields.Selection(related="sms_id.state", string="SMS Status")
     outcome = fields.Selection(OUTCOMES, tracking=True)
     skip_reason = fields.Char(tracking=True)
     done_date = fields.Date(index=True)
@@ -211,8 +229,8 @@ class TouchPlanTouch(models.Model):
                 ],
                 expression.OR(
                     [
-                        [("channel", "=", "email"), ("scheduled_date", "<=", today)],
-                        expression.AND([[("channel", "!=", "email")], manual]),
+                        [("channel", "in", SENT_CHANNELS), ("scheduled_date", "<=", today)],
+                        expression.AND([[("channel", "not in", SENT_CHANNELS)], manual]),
                     ]
                 ),
             ]
@@ -229,14 +247,14 @@ class TouchPlanTouch(models.Model):
                 and t.scheduled_date
                 <= (
                     today
-                    if t.channel == "email"
+                    if t.channel in SENT_CHANNELS
                     else today + datetime.timedelta(days=t.plan_id.activity_days_ahead)
                 )
             )
         )
 
     def _process_due(self):
-        """Send the due email touches and give the manual ones to the reps.
+        """Send the due email and SMS touches and give the manual ones to the reps.
 
         Touches whose enrolled record no longer exists end their enrollment.
         """
@@ -250,7 +268,12 @@ class TouchPlanTouch(models.Model):
         touches = touches.filtered(lambda t: t.enrollment_id not in orphans)
         emails = touches.filtered(lambda t: t.channel == "email")
         fallback = emails._send_emails()
-        (touches - emails | fallback)._schedule_activities()
+        # SMS touches, and email touches falling back to SMS
+        texts = touches.filtered(lambda t: t.channel == "sms") | fallback.filtered(
+            lambda t: t.channel == "sms"
+        )
+        fallback |= texts._send_sms()
+        ((touches - emails - texts) | fallback)._schedule_activities()
 
     def _get_records(self):
         """Return ``{touch_id: record}`` of the enrolled records, read per model.
@@ -330,6 +353,214 @@ class TouchPlanTouch(models.Model):
                 # the same path as activities and buttons: follow-ups are planned
                 batch._mark_done("sent")
         return self.browse().union(*fallback.values())
+
+    # ------------------------------------------------------------------
+    # SMS
+    # ------------------------------------------------------------------
+
+    def _get_sms_block_reason(self, record):
+        """Why ``record`` must get no SMS (consent first), or False."""
+        partner = self.partner_id
+        if partner.touch_plan_sms_opt_out:
+            return _("The client opted out of SMS.")
+        if (
+            "phone_sanitized_blacklisted" in record._fields and record.phone_sanitized_blacklisted
+        ) or partner.phone_sanitized_blacklisted:
+            return _("The client's mobile number is blacklisted (opted out of SMS).")
+        if "active" in record._fields and not record.active:
+            return _("The client is archived.")
+        return False
+
+    def _get_sms_number(self, record):
+        """``(number, sanitized)``: the mobile number of the enrolled ``record``, or of
+        its client when the record has none (a lead without mobile), formatted for SMS
+        (sanitized is False when the number cannot be used)."""
+        self.ensure_one()
+        for holder in (record, self.partner_id):
+            if holder and "mobile" in holder._fields and holder.mobile:
+                return holder.mobile, holder._phone_format(fname="mobile")
+        return False, False
+
+    def _send_sms(self):
+        """Send the SMS touches with their step's SMS template, in batches per template.
+
+        Consent first: touches of clients who opted out or whose number is
+        blacklisted are skipped with the reason; those of clients without a
+        usable mobile number switch to the step's fallback channel or are
+        skipped. Each SMS is logged in the client's chatter as an SMS note,
+        as Odoo's SMS composer does, with its delivery status; a failed SMS
+        leaves the touch not done (see :meth:`_on_sms_failed`).
+
+        :return: the touches that fell back to a manual channel (to be scheduled)
+        """
+        records = self._get_records()
+        to_send = defaultdict(lambda: self.browse())
+        skipped = defaultdict(lambda: self.browse())
+        fallback = defaultdict(lambda: self.browse())
+        numbers = {}
+        for touch in self:
+            record = records[touch.id]
+            reason = touch._get_sms_block_reason(record)
+            template = touch.step_id.sms_template_id
+            number, sanitized = touch._get_sms_number(record)
+            if reason:
+                skipped[reason] |= touch
+            elif not sanitized:
+                channel = touch.step_id.fallback_channel
+                if channel and channel != "sms":
+                    fallback[channel] |= touch
+                elif number:
+                    skipped[
+                        _(
+                            "The client's mobile number %(number)s cannot receive SMS and the "
+                            "step has no fallback channel.",
+                            number=number,
+                        )
+                    ] |= touch
+                else:
+                    skipped[
+                        _("The client has no mobile number and the step has no fallback channel.")
+                    ] |= touch
+            elif not template:
+                skipped[_("The step has no SMS template.")] |= touch
+            elif template.model != record._name:
+                skipped[_("The step's SMS template is not made for the enrolled records.")] |= touch
+            else:
+                numbers[touch.id] = sanitized
+                to_send[template] |= touch
+        for reason, touches in skipped.items():
+            touches.write({"state": "skipped", "skip_reason": reason})
+        for channel, touches in fallback.items():
+            touches.write({"channel": channel})
+        for template, touches in to_send.items():
+            # one SMS per record and template per call: a record twice due gets two calls
+            while touches:
+                batch = self.browse()
+                seen = set()
+                for touch in touches:
+                    if records[touch.id].id not in seen:
+                        seen.add(records[touch.id].id)
+                        batch |= touch
+                touches -= batch
+                batch._send_sms_batch(template, records, numbers)
+                # failures were handled by the SMS trackers while sending
+                batch.filtered(lambda t: t.state == "planned" and t.channel == "sms")._mark_done(
+                    "sent"
+                )
+        # fallbacks: no usable number, or the SMS failed (see _on_sms_failed)
+        return self.filtered(lambda t: t.state == "planned" and t.channel in MANUAL_CHANNELS)
+
+    def _send_sms_batch(self, template, records, numbers):
+        """Render, log and send the SMS of ``self`` (one touch per record).
+
+        What ``mail.thread._message_sms`` does for one record, for a batch: one
+        SMS note per record in its chatter, its ``sms.sms`` and its SMS
+        notification with a tracker (the chatter shows the delivery status and
+        delivery reports update it), then the SMS are sent at once.
+        """
+        record_ids = [records[touch.id].id for touch in self]
+        targets = self.env[template.model].browse(record_ids)
+        bodies = template._render_field("body", record_ids, compute_lang=True)
+        messages = targets._message_log_batch(
+            bodies={rid: sms_content_to_rendered_html(bodies[rid]) for rid in record_ids},
+            message_type="sms",
+        )
+        sms_all = (
+            self.env["sms.sms"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "body": bodies[records[touch.id].id],
+                        "number": numbers[touch.id],
+                        "partner_id": touch.partner_id.id,
+                        "mail_message_id": message.id,
+                        "state": "outgoing",
+                    }
+                    for touch, message in zip(self, messages, strict=True)
+                ]
+            )
+        )
+        self.env["mail.notification"].sudo().create(
+            [
+                {
+                    "author_id": message.author_id.id,
+                    "mail_message_id": message.id,
+                    "res_partner_id": sms.partner_id.id,
+                    "sms_number": sms.number,
+                    "notification_type": "sms",
+                    "sms_id_int": sms.id,
+                    "sms_tracker_ids": [Command.create({"sms_uuid": sms.uuid})],
+                    "is_read": True,
+                    "notification_status": "ready",
+                }
+                for message, sms in zip(messages, sms_all, strict=True)
+            ]
+        )
+        self.flush_recordset(["sms_id", "message_sent_id"])
+        self.env.execute_query(
+            SQL(
+                """UPDATE touch_plan_touch AS touch
+                      SET sms_id = link.sms_id, message_sent_id = link.message_id
+                     FROM unnest(%s::int[], %s::int[], %s::int[])
+                          AS link(touch_id, sms_id, message_id)
+                    WHERE touch.id = link.touch_id""",
+                self.ids,
+                sms_all.ids,
+                messages.ids,
+            )
+        )
+        self.invalidate_recordset(["sms_id", "message_sent_id"])
+        sms_all.send(auto_commit=False, raise_exception=False)
+
+    @api.model
+    def _on_sms_failed(self, messages, failure_type=False, failure_reason=False):
+        """The SMS of ``messages`` failed (at sending or by a delivery report):
+        their touches are not done; they take their step's fallback channel (to
+        be scheduled) or are skipped, with the reason."""
+        touches = self.sudo().search(
+            [
+                ("message_sent_id", "in", messages.ids),
+                ("channel", "=", "sms"),
+                ("state", "in", ("planned", "done")),
+            ]
+        )
+        if not touches:
+            return touches
+        labels = dict(
+            self.env["mail.notification"]._fields["failure_type"]._description_selection(self.env)
+        )
+        reason = _(
+            "The SMS could not be delivered: %(reason)s",
+            reason=labels.get(failure_type) or failure_reason or failure_type or _("unknown"),
+        )
+        cleared = {"outcome": False, "done_date": False, "skip_reason": reason}
+        fallback = touches.filtered(
+            lambda t: t.step_id.fallback_channel and t.step_id.fallback_channel != "sms"
+        )
+        for channel, group in fallback.grouped(lambda t: t.step_id.fallback_channel).items():
+            group.write({"state": "planned", "channel": channel, **cleared})
+        (touches - fallback).write({"state": "skipped", **cleared})
+        return touches
+
+    @api.model
+    def _apply_preferred_channel(self, partners):
+        """Give the planned touches of 'preferred channel' steps of ``partners``
+        the channel their (new) preference asks for."""
+        touches = self.sudo().search(
+            [
+                ("partner_id", "in", partners.ids),
+                ("state", "=", "planned"),
+                ("step_id.channel", "=", "preferred"),
+            ]
+        )
+        by_channel = defaultdict(lambda: self.browse())
+        for touch in touches:
+            channel = touch.step_id._get_channel_for(touch.partner_id.touch_plan_preferred_channel)
+            if channel != touch.channel:
+                by_channel[channel] |= touch
+        for channel, group in by_channel.items():
+            group.write({"channel": channel})
 
     def _link_sent_mails(self, mails):
         """Link each touch to its mail (same order), in one UPDATE."""
