@@ -10,7 +10,7 @@
     "maintainers": ["relationship-selling"],
     "development_status": "Alpha",
     "license": "LGPL-3",
-    "depends": ["mail", "calendar", "contacts", "resource"],
+    "depends": ["mail", "calendar", "contacts", "resource", "mass_mailing"],
     "external_dependencies": {
         "python": ["holidays", "python-dateutil", "xlsxwriter"],
     },

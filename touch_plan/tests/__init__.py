@@ -12,3 +12,5 @@ from . import test_export_xlsx
 from . import test_labels
 from . import test_tours
 from . import test_holidays
+from . import test_touch_email_tracking
+from . import test_touch_variants
