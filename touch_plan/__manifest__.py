@@ -47,6 +47,7 @@
         "demo/touch_plan_key_date_demo.xml",
         "demo/touch_plan_demo.xml",
         "demo/touch_plan_report_demo.xml",
+        "demo/touch_plan_tracking_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

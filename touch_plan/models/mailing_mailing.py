@@ -28,7 +28,7 @@ class MailingMailing(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # one mailing per step (or newsletter), template and month
         self.env.cr.execute(
             SQL(
@@ -38,6 +38,7 @@ class MailingMailing(models.Model):
                     WHERE is_touch_plan"""
             )
         )
+        return res
 
     @api.model
     def _touch_plan_get_mailings(self, keys):
@@ -82,7 +83,9 @@ class MailingMailing(models.Model):
                 month=month_label,
             )
         else:
-            name = _("Touch Plan: %(template)s %(month)s", template=template.name, month=month_label)
+            name = _(
+                "Touch Plan: %(template)s %(month)s", template=template.name, month=month_label
+            )
         return {
             "name": name,
             "subject": template.subject or template.name,

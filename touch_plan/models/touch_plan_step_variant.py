@@ -107,12 +107,8 @@ class TouchPlanStepVariant(models.Model):
             variant.referral_count = referrals[variant]
             delivered = variant.sent_count - variant.bounced_count
             variant.open_rate = 100.0 * variant.opened_count / delivered if delivered > 0 else 0.0
-            variant.click_rate = (
-                100.0 * variant.clicked_count / delivered if delivered > 0 else 0.0
-            )
-            variant.reply_rate = (
-                100.0 * variant.replied_count / delivered if delivered > 0 else 0.0
-            )
+            variant.click_rate = 100.0 * variant.clicked_count / delivered if delivered > 0 else 0.0
+            variant.reply_rate = 100.0 * variant.replied_count / delivered if delivered > 0 else 0.0
             variant.referral_rate = (
                 100.0 * variant.referral_count / variant.done_count if variant.done_count else 0.0
             )

@@ -554,9 +554,9 @@ class TouchPlanTouch(models.Model):
         groups = defaultdict(lambda: self.browse())
         for touch in touches:
             trace = touch.mailing_trace_ids.filtered(lambda t: t.trace_status in FAILED_STATUSES)
-            failure = dict(
-                trace._fields["failure_type"]._description_selection(self.env)
-            ).get(trace[:1].failure_type) or _("unknown error")
+            failure = dict(trace._fields["failure_type"]._description_selection(self.env)).get(
+                trace[:1].failure_type
+            ) or _("unknown error")
             fallback = (
                 touch.step_id.fallback_channel if touch.enrollment_id.state == "active" else False
             )

@@ -269,3 +269,38 @@ class TouchPlanTouchReport(models.Model):
                 )
         # their activities are done with them
         touches.activity_id.unlink()
+
+    @api.model
+    def _load_demo_tracking(self, partner_xmlids):
+        """Demo data: what the emails sent to these clients did.
+
+        Every email is delivered; the clients of the second variant of an A/B
+        test open more (seven in ten against four), one open in three comes
+        with a click, and the first email of the last client bounces, so
+        that its touch is a call instead.
+        """
+        partners = [self.env.ref(xmlid) for xmlid in partner_xmlids]
+        touches = (
+            self.env["touch.plan.touch"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", [partner.id for partner in partners]),
+                    ("mailing_trace_id", "!=", False),
+                ],
+                order="scheduled_date, id",
+            )
+        )
+        touches.mailing_trace_id.set_sent()
+        bounced = touches.filtered(lambda t: t.partner_id == partners[-1])[:1]
+        opened = self.env["touch.plan.touch"]
+        clicked = self.env["touch.plan.touch"]
+        for index, touch in enumerate(touches - bounced):
+            share = 7 if touch.variant_id.sequence > 1 else 4
+            if index % 10 < share:
+                opened |= touch
+                if index % 3 == 0:
+                    clicked |= touch
+        opened.mailing_trace_id.set_opened()
+        clicked.mailing_trace_id.set_clicked()
+        bounced.mailing_trace_id.set_bounced(bounce_message="550 5.1.1 Mailbox unavailable")

@@ -138,8 +138,10 @@ class TestTouchEmailTracking(TouchEmailCase):
         self.assertEqual(len(touches.mailing_id), 2, "one mailing per month")
         self.assertEqual(
             sorted(touches.mailing_id.mapped("touch_plan_month")),
-            [touches.mailing_id[0].touch_plan_month.replace(month=3),
-             touches.mailing_id[0].touch_plan_month.replace(month=4)],
+            [
+                touches.mailing_id[0].touch_plan_month.replace(month=3),
+                touches.mailing_id[0].touch_plan_month.replace(month=4),
+            ],
         )
 
     def test_bounce_leaves_touch_not_done_and_uses_fallback(self):
@@ -157,9 +159,10 @@ class TestTouchEmailTracking(TouchEmailCase):
         self.assertEqual(touch.state, "scheduled")
         self.assertIn("Bounce", touch.skip_reason)
         self.assertEqual(touch.activity_id.res_id, client.id, "the rep calls the client")
-        self.assertEqual(touch.activity_id.activity_type_id, self.env.ref(
-            "touch_plan.mail_activity_type_touch_call"
-        ))
+        self.assertEqual(
+            touch.activity_id.activity_type_id,
+            self.env.ref("touch_plan.mail_activity_type_touch_call"),
+        )
         [row] = self._rates(touch)
         self.assertEqual((row["sent_count"], row["bounced_count"]), (1, 1))
         self.assertEqual(row["bounce_rate"], 100)

@@ -14,10 +14,26 @@ class TestTouchVariants(TouchEmailCase):
         cls.newsletter_step.write(
             {
                 "variant_ids": [
-                    (0, 0, {"name": "Classic", "sequence": 1, "weight": 50,
-                            "mail_template_id": cls.newsletter_template.id}),
-                    (0, 0, {"name": "Personal", "sequence": 2, "weight": 50,
-                            "mail_template_id": cls.followup_template.id}),
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Classic",
+                            "sequence": 1,
+                            "weight": 50,
+                            "mail_template_id": cls.newsletter_template.id,
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Personal",
+                            "sequence": 2,
+                            "weight": 50,
+                            "mail_template_id": cls.followup_template.id,
+                        },
+                    ),
                 ]
             }
         )
@@ -58,13 +74,18 @@ class TestTouchVariants(TouchEmailCase):
         with freeze_time("2027-03-05"):
             for touch in personal_sent[:2]:
                 self.env["res.partner"].create(
-                    {"name": f"Friend of {touch.partner_id.name}", "referred_by_id": touch.partner_id.id}
+                    {
+                        "name": f"Friend of {touch.partner_id.name}",
+                        "referred_by_id": touch.partner_id.id,
+                    }
                 )
         self.env.flush_all()
         self.newsletter_step.variant_ids.invalidate_recordset()
         self.assertEqual(
-            [(v.touch_count, v.sent_count, v.opened_count, v.clicked_count, v.referral_count)
-             for v in (self.classic, self.personal)],
+            [
+                (v.touch_count, v.sent_count, v.opened_count, v.clicked_count, v.referral_count)
+                for v in (self.classic, self.personal)
+            ],
             [(120, 10, 4, 0, 0), (120, 10, 7, 1, 2)],
             "12 touches a client, 10 clients a variant",
         )
@@ -150,4 +171,3 @@ class TestTouchVariants(TouchEmailCase):
             step_form.ab_winner_criterion = "click_rate"
             step_form.ab_test_end = "2027-04-01"
         self.assertEqual(self.newsletter_step.ab_winner_criterion, "click_rate")
-
