@@ -1,6 +1,7 @@
 import datetime
 from collections import defaultdict
 
+import lxml.html
 import pytz
 from markupsafe import Markup
 
@@ -8,6 +9,9 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
+from odoo.tools.mail import URL_SKIP_PROTOCOL_REGEX
+
+from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 
 from ..tools import insert_rows
 from .mailing_trace import FAILED_STATUSES
@@ -536,6 +540,56 @@ class TouchPlanTouch(models.Model):
             by_mailing[mailings[key]].append(mail.id)
         for mailing, mail_ids in by_mailing.items():
             mails.browse(mail_ids).write({"mailing_id": mailing.id})
+            self._shorten_mail_links(mails.browse(mail_ids), mailing)
+
+    @api.model
+    def _shorten_mail_links(self, mails, mailing):
+        """Turn the links of the mails of ``mailing`` into tracked short links
+        (``/r/``, as a mailing's links), so that mass_mailing records the
+        clicks on the mails' traces. One ``search_or_create`` of link trackers
+        for the whole batch and one UPDATE of the bodies; mails without links
+        are left as they are.
+        """
+        base_url = mailing.get_base_url()
+        vals = {"mass_mailing_id": mailing.id}
+        for name in ("campaign_id", "source_id", "medium_id"):
+            if mailing[name]:
+                vals[name] = mailing[name].id
+        parsed = []
+        vals_list = []
+        for mail in mails:
+            if not mail.body_html or tools.is_html_empty(mail.body_html):
+                continue
+            root = lxml.html.fromstring(mail.body_html)
+            nodes, urls_and_labels = find_links_with_urls_and_labels(
+                root,
+                base_url,
+                skip_regex=rf"^{URL_SKIP_PROTOCOL_REGEX}",
+                skip_prefix=base_url + "/r/",
+                skip_list=["/unsubscribe_from_list", "/view", "/cards/"],
+            )
+            if nodes:
+                parsed.append((mail, root, nodes))
+                vals_list.extend(dict(vals, **url_and_label) for url_and_label in urls_and_labels)
+        if not parsed:
+            return
+        trackers = iter(self.env["link.tracker"].sudo().search_or_create(vals_list))
+        bodies = {}
+        for mail, root, nodes in parsed:
+            for node in nodes:
+                node.set("href", next(trackers).short_url)
+            bodies[mail.id] = lxml.html.tostring(root, encoding="unicode", method="xml")
+        mails.flush_recordset(["body_html"])
+        self.env.execute_query(
+            SQL(
+                """UPDATE mail_mail AS mail SET body_html = link.body
+                     FROM unnest(%s::int[], %s::text[]) AS link(mail_id, body)
+                    WHERE mail.id = link.mail_id""",
+                list(bodies),
+                list(bodies.values()),
+            )
+        )
+        mails.invalidate_recordset(["body_html"])
 
     # ------------------------------------------------------------------
     # What the email did

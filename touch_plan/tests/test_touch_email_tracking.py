@@ -1,6 +1,10 @@
+import re
+from urllib.parse import urlparse
+
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools.mail import HTML_TAG_URL_REGEX
 
 from odoo.addons.mass_mailing.tests.common import MassMailCase
 
@@ -56,6 +60,21 @@ class TouchEmailCase(TouchPlanCase, MassMailCase):
         self.env.flush_all()
         return enrollments
 
+    def _click(self, partner, label):
+        """Click the link ``label`` of the email sent to ``partner``, as the
+        ``/r/<code>/m/<trace>`` route does."""
+        touch = self._sent_touch(partner)
+        [email] = [mail for mail in self._mails if partner.email in mail["email_to"][0]]
+        for _href, url, _dummy, text in re.findall(HTML_TAG_URL_REGEX, email["body"]):
+            if text == label and "/r/" in url:
+                code, trace_id = urlparse(url).path.split("/")[2::2]
+                self.assertEqual(int(trace_id), touch.mailing_trace_id.id)
+                self.env["link.tracker.click"].sudo().add_click(
+                    code, ip="100.64.0.1", country_code="BE", mailing_trace_id=int(trace_id)
+                )
+                return
+        self.fail(f"no tracked link {label} in the email to {partner.name}")
+
     def _sent_touch(self, partner):
         return self.Touch.search(
             [("partner_id", "=", partner.id), ("mailing_trace_id", "!=", False)]
@@ -89,6 +108,10 @@ class TestTouchEmailTracking(TouchEmailCase):
         opener, clicker, silent = (
             self._create_client(name, key_dates=False) for name in ("Opener", "Clicker", "Silent")
         )
+        self.newsletter_template.body_html += (
+            '<p><a href="https://www.example.com/offer">Our offer</a> '
+            '<a href="mailto:advisor@example.com">Write to us</a></p>'
+        )
         self._enroll_and_send(opener | clicker | silent)
         touches = self._sent_touch(opener) | self._sent_touch(clicker) | self._sent_touch(silent)
         self.assertEqual(len(touches), 3, "one touch per client")
@@ -104,10 +127,8 @@ class TestTouchEmailTracking(TouchEmailCase):
 
         with freeze_time("2027-03-02 08:00:00"):
             self.gateway_mail_trace_open(mailing, opener)
-            trace = self._sent_touch(clicker).mailing_trace_id
-            # what a click on a tracked link does (link.tracker.click.add_click)
-            trace.set_opened()
-            trace.set_clicked()
+            # the link of the email is a tracked link of the mailing, with the trace
+            self._click(clicker, "Our offer")
         self.env.flush_all()
         opened, clicked, quiet = (self._sent_touch(p) for p in (opener, clicker, silent))
         self.assertEqual(opened.trace_status, "open")
@@ -125,6 +146,9 @@ class TestTouchEmailTracking(TouchEmailCase):
         self.assertAlmostEqual(row["open_rate"], 200 / 3, places=1)
         self.assertAlmostEqual(row["click_rate"], 100 / 3, places=1)
         self.assertEqual(row["bounce_rate"], 0)
+        tracker = self.env["link.tracker"].search([("mass_mailing_id", "=", mailing.id)])
+        self.assertEqual(tracker.url, "https://www.example.com/offer", "mailto links are kept")
+        self.assertEqual(tracker.count, 1)
         # Odoo's own mailing statistics read the same traces
         self.assertEqual((mailing.sent, mailing.opened, mailing.clicked), (3, 2, 1))
 
