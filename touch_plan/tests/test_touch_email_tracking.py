@@ -3,7 +3,7 @@ from urllib.parse import urlparse
 
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools.mail import HTML_TAG_URL_REGEX
 
 from odoo.addons.mass_mailing.tests.common import MassMailCase
@@ -151,6 +151,17 @@ class TestTouchEmailTracking(TouchEmailCase):
         self.assertEqual(tracker.count, 1)
         # Odoo's own mailing statistics read the same traces
         self.assertEqual((mailing.sent, mailing.opened, mailing.clicked), (3, 2, 1))
+
+    def test_rep_sees_what_the_email_did(self):
+        """A rep (no Email Marketing right) opens the touch form with its tracking."""
+        client = self._create_client("Seen", key_dates=False)
+        self._enroll_and_send(client)
+        touch = self._sent_touch(client)
+        touch.mailing_trace_id.set_opened()
+        form = Form(touch.with_user(self.rep))
+        self.assertEqual(form.trace_status, "open")
+        self.assertTrue(form.email_open_datetime)
+        self.assertNotIn("mailing_trace_id", form._view["fields"], "Email Marketing users only")
 
     def test_next_month_is_a_new_mailing(self):
         client = self._create_client("Monthly", key_dates=False)
