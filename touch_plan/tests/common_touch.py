@@ -99,7 +99,7 @@ class TouchPlanCase(TransactionCase):
 
     def _run_cron(self, batch_size=500):
         """The daily job as ``ir.cron`` runs it: called again while work remains."""
-        for _call in range(100):
+        for _call in range(400):
             _done, remaining = self.Enrollment._cron_generate_batch(batch_size)
             if not remaining:
                 break
