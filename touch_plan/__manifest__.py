@@ -10,7 +10,7 @@
     "maintainers": ["relationship-selling"],
     "development_status": "Alpha",
     "license": "LGPL-3",
-    "depends": ["mail", "calendar", "contacts", "resource", "sms"],
+    "depends": ["mail", "calendar", "contacts", "resource", "sms", "mass_mailing"],
     "external_dependencies": {
         "python": ["holidays", "python-dateutil", "xlsxwriter"],
     },
@@ -50,6 +50,7 @@
         "demo/touch_plan_demo.xml",
         "demo/touch_plan_sms_demo.xml",
         "demo/touch_plan_report_demo.xml",
+        "demo/touch_plan_tracking_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

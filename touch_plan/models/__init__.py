@@ -1,5 +1,6 @@
 from . import touch_plan
 from . import touch_plan_step
+from . import touch_plan_step_variant
 from . import touch_plan_mixin
 from . import touch_plan_enrollment
 from . import touch_plan_touch
@@ -16,3 +17,5 @@ from . import touch_plan_key_date
 from . import touch_plan_enrollment_shortfall
 from . import touch_plan_channel_rule
 from . import sms_tracker
+from . import mailing_mailing
+from . import mailing_trace

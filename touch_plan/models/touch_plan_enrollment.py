@@ -500,6 +500,8 @@ class TouchPlanEnrollment(models.Model):
             ._auto_enroll(limit=batch_size)
         )
         self._renew_cycles()
+        # A/B tests whose window is over: their winner takes the planned touches
+        self.env["touch.plan.step"]._cron_select_ab_winners()
         to_generate = self.search(self._get_to_generate_domain(), limit=batch_size)
         to_generate._run_isolated(lambda enrollments: enrollments._generate_touches())
         due = Touch.search(Touch._get_due_domain(), limit=batch_size)

@@ -155,8 +155,8 @@ class TouchPlanStep(models.Model):
     )
     fallback_channel = fields.Selection(
         [c for c in CHANNELS if c[0] != "email"],
-        help="Channel used when the client has no email address (email touches) or no "
-        "mobile number, or when the SMS fails (SMS touches). "
+        help="Channel used when the client has no email address or the email bounces "
+        "(email touches), or no mobile number or the SMS fails (SMS touches). "
         "Leave empty to skip the touch instead.",
     )
     mail_template_id = fields.Many2one(
@@ -189,6 +189,34 @@ class TouchPlanStep(models.Model):
         translate=True,
         help="What the rep should do or say; copied into the activity.",
     )
+    # A/B test
+    variant_ids = fields.One2many("touch.plan.step.variant", "step_id", string="Variants")
+    ab_test_end = fields.Date(
+        string="Test Ends On",
+        help="After this day the daily job chooses the winner by the criterion "
+        "(unless it is chosen by hand).",
+    )
+    ab_winner_criterion = fields.Selection(
+        [
+            ("manual", "By Hand"),
+            ("open_rate", "Highest Open Rate"),
+            ("click_rate", "Highest Click Rate"),
+            ("reply_rate", "Highest Reply Rate"),
+            ("referral_rate", "Most Referrals per 100 Touches"),
+        ],
+        string="Winner Chosen",
+        required=True,
+        default="manual",
+    )
+    ab_winner_variant_id = fields.Many2one(
+        "touch.plan.step.variant",
+        string="Winner",
+        readonly=True,
+        ondelete="set null",
+        domain="[('step_id', '=', id)]",
+        help="The variant every client gets since the test ended.",
+    )
+    ab_winner_date = fields.Date(string="Winner Chosen On", readonly=True)
 
     @api.constrains("count", "timing", "day_of_month", "months", "offset_days")
     def _check_timing(self):
@@ -303,6 +331,24 @@ class TouchPlanStep(models.Model):
             return preferred
         return self.preferred_default_channel or "email"
 
+    @api.constrains("variant_ids")
+    def _check_variants(self):
+        for step in self.filtered("variant_ids"):
+            if len(step.variant_ids) < 2:
+                raise ValidationError(
+                    _("Step %(step)s: an A/B test needs at least two variants.", step=step.name)
+                )
+            total = sum(step.variant_ids.mapped("weight"))
+            if total != 100:
+                raise ValidationError(
+                    _(
+                        "Step %(step)s: the variants' splits add up to %(total)s%%, "
+                        "they must add up to 100%%.",
+                        step=step.name,
+                        total=total,
+                    )
+                )
+
     def _get_months(self):
         self.ensure_one()
         try:
@@ -347,6 +393,116 @@ class TouchPlanStep(models.Model):
             [("step_id", "in", self.ids), ("state", "=", "planned")]
         ).unlink()
         return super().unlink()
+
+    # ------------------------------------------------------------------
+    # A/B test
+    # ------------------------------------------------------------------
+
+    def _set_ab_winner(self, variant):
+        """``variant`` wins the test of step ``self``: its planned touches take it."""
+        self.ensure_one()
+        self.sudo().write(
+            {
+                "ab_winner_variant_id": variant.id,
+                "ab_winner_date": fields.Date.context_today(self),
+            }
+        )
+        self.env["touch.plan.touch"].sudo().search(
+            [
+                ("step_id", "=", self.id),
+                ("state", "=", "planned"),
+                ("variant_id", "!=", variant.id),
+            ]
+        ).write({"variant_id": variant.id})
+
+    @api.model
+    def _cron_select_ab_winners(self):
+        """Choose the winner of the tests whose window is over, by their criterion.
+
+        A test none of whose variants has a touch done yet waits for one.
+        """
+        today = fields.Date.context_today(self)
+        steps = self.sudo().search(
+            [
+                ("variant_ids", "!=", False),
+                ("ab_winner_variant_id", "=", False),
+                ("ab_winner_criterion", "!=", "manual"),
+                ("ab_test_end", "<", today),
+            ]
+        )
+        for step in steps:
+            variants = step.variant_ids
+            if not any(variants.mapped("done_count")):
+                continue
+            criterion = step.ab_winner_criterion
+            # the best figure wins; on a tie the first variant of the list
+            winner = max(
+                variants,
+                key=lambda v, c=criterion: (v._get_criterion_value(c), -v.sequence, -v.id),
+            )
+            step._set_ab_winner(winner)
+        return steps
+
+    @api.model
+    def _get_variant_assignments(self, pairs):
+        """Variant of each ``(step_id, enrollment_id)`` pair, for new touches.
+
+        A client keeps the variant it already has for the step (all its
+        touches of the step try the same version); a new client gets the
+        variant furthest below its share of the clients so far, so that the
+        split is exactly the weights' (10 and 10 of 20 clients at 50/50), the
+        same whatever the order the touches are created in batches. Once the
+        step has a winner, everyone gets it. Constant number of queries.
+
+        :return: ``{(step_id, enrollment_id): variant_id}`` (steps with variants only)
+        """
+        step_ids = {step_id for step_id, _enrollment_id in pairs}
+        steps = self.sudo().browse(step_ids).filtered("variant_ids")
+        if not steps:
+            return {}
+        Touch = self.env["touch.plan.touch"].sudo()
+        enrollment_ids = {e for s, e in pairs if s in steps.ids}
+        kept = {
+            (step.id, enrollment.id): variant.id
+            for step, enrollment, variant in Touch._read_group(
+                [
+                    ("step_id", "in", steps.ids),
+                    ("enrollment_id", "in", list(enrollment_ids)),
+                    ("variant_id", "!=", False),
+                ],
+                ["step_id", "enrollment_id", "variant_id"],
+            )
+        }
+        clients = {
+            (step.id, variant.id): count
+            for step, variant, count in Touch._read_group(
+                [("step_id", "in", steps.ids), ("variant_id", "!=", False)],
+                ["step_id", "variant_id"],
+                ["enrollment_id:count_distinct"],
+            )
+        }
+        result = {}
+        for step in steps:
+            variants = step.variant_ids.sorted(lambda v: (v.sequence, v.id))
+            counts = {variant.id: clients.get((step.id, variant.id), 0) for variant in variants}
+            total = sum(counts.values())
+            weights = sum(variants.mapped("weight")) or 1
+            for enrollment_id in sorted({e for s, e in pairs if s == step.id}):
+                key = (step.id, enrollment_id)
+                if step.ab_winner_variant_id:
+                    result[key] = step.ab_winner_variant_id.id
+                    continue
+                if key in kept:
+                    result[key] = kept[key]
+                    continue
+                total += 1
+                variant = max(
+                    variants,
+                    key=lambda v, n=total: v.weight * n / weights - counts[v.id],
+                )
+                counts[variant.id] += 1
+                result[key] = variant.id
+        return result
 
     # ------------------------------------------------------------------
     # Dates

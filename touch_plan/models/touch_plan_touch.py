@@ -1,17 +1,21 @@
 import datetime
 from collections import defaultdict
 
+import lxml.html
 import pytz
 from markupsafe import Markup
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
+from odoo.tools.mail import URL_SKIP_PROTOCOL_REGEX
 
+from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
 
 from ..tools import insert_rows
+from .mailing_trace import FAILED_STATUSES
 from .touch_plan_step import (
     CHANNEL_OUTCOMES,
     CHANNELS,
@@ -27,6 +31,8 @@ ACTIVITY_TYPES = {
     "letter": "touch_plan.mail_activity_type_touch_letter",
     "gift": "touch_plan.mail_activity_type_touch_gift",
 }
+# trace statuses of emails that did not leave (yet)
+SENT_NOT = ("outgoing", "process", "error", "cancel")
 
 
 class TouchPlanTouch(models.Model):
@@ -102,6 +108,65 @@ class TouchPlanTouch(models.Model):
         "touch.plan.touch", string="Triggered By", ondelete="set null", readonly=True
     )
     color = fields.Integer(compute="_compute_color")
+    variant_id = fields.Many2one(
+        "touch.plan.step.variant",
+        string="Variant",
+        ondelete="set null",
+        index="btree_not_null",
+        readonly=True,
+        help="The version of the step (A/B test) this client gets.",
+    )
+    # what the email did (mass_mailing's trace, kept current by it)
+    mailing_trace_ids = fields.One2many(
+        "mailing.trace", "touch_plan_touch_id", string="Email Traces", readonly=True
+    )
+    mailing_trace_id = fields.Many2one(
+        "mailing.trace",
+        string="Email Trace",
+        compute="_compute_mailing_trace_id",
+        store=True,
+        index="btree_not_null",
+    )
+    mailing_id = fields.Many2one(
+        related="mailing_trace_id.mass_mailing_id", string="Mailing", store=True
+    )
+    trace_status = fields.Selection(
+        related="mailing_trace_id.trace_status", string="Email Status", store=True
+    )
+    email_sent_datetime = fields.Datetime(
+        related="mailing_trace_id.sent_datetime", string="Email Sent On", store=True
+    )
+    email_open_datetime = fields.Datetime(
+        related="mailing_trace_id.open_datetime", string="Email Opened On", store=True
+    )
+    email_click_datetime = fields.Datetime(
+        related="mailing_trace_id.links_click_datetime", string="Email Clicked On", store=True
+    )
+    email_reply_datetime = fields.Datetime(
+        related="mailing_trace_id.reply_datetime", string="Email Replied On", store=True
+    )
+    email_failure_reason = fields.Text(
+        related="mailing_trace_id.failure_reason", string="Email Failure"
+    )
+    is_email_sent = fields.Boolean(
+        string="Email Sent", compute="_compute_email_flags", store=True, readonly=True
+    )
+    is_email_opened = fields.Boolean(
+        string="Email Opened", compute="_compute_email_flags", store=True, readonly=True
+    )
+    is_email_clicked = fields.Boolean(
+        string="Email Clicked", compute="_compute_email_flags", store=True, readonly=True
+    )
+    is_email_replied = fields.Boolean(
+        string="Email Replied", compute="_compute_email_flags", store=True, readonly=True
+    )
+    is_email_bounced = fields.Boolean(
+        string="Email Bounced",
+        compute="_compute_email_flags",
+        store=True,
+        readonly=True,
+        help="The email bounced or could not be sent.",
+    )
 
     _sql_constraints = [
         (
@@ -133,6 +198,32 @@ class TouchPlanTouch(models.Model):
         for touch in self:
             touch.user_id = touch.step_id.user_id or touch.enrollment_id.user_id
 
+    @api.depends("mailing_trace_ids")
+    def _compute_mailing_trace_id(self):
+        for touch in self:
+            touch.mailing_trace_id = touch.mailing_trace_ids.sorted("id")[-1:]
+
+    @api.depends(
+        "mailing_trace_id.trace_status",
+        "mailing_trace_id.open_datetime",
+        "mailing_trace_id.links_click_datetime",
+        "mailing_trace_id.reply_datetime",
+    )
+    def _compute_email_flags(self):
+        for touch in self:
+            trace = touch.mailing_trace_id
+            status = trace.trace_status
+            touch.is_email_sent = bool(trace) and status not in SENT_NOT
+            touch.is_email_bounced = status in FAILED_STATUSES
+            touch.is_email_clicked = bool(trace.links_click_datetime)
+            touch.is_email_replied = status == "reply" or bool(trace.reply_datetime)
+            touch.is_email_opened = (
+                status in ("open", "reply")
+                or bool(trace.open_datetime)
+                or touch.is_email_clicked
+                or touch.is_email_replied
+            )
+
     @api.depends("state")
     def _compute_color(self):
         colors = {"planned": 0, "scheduled": 4, "done": 10, "skipped": 2, "cancelled": 1}
@@ -140,8 +231,35 @@ class TouchPlanTouch(models.Model):
             touch.color = colors.get(touch.state, 0)
 
     # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._set_variants(vals_list)
+        return super().create(vals_list)
+
+    # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+
+    def action_open_mailing(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mailing.mailing",
+            "res_id": self.mailing_id.id,
+            "view_mode": "form",
+        }
+
+    def action_open_trace(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mailing.trace",
+            "res_id": self.mailing_trace_id.id,
+            "view_mode": "form",
+        }
 
     def action_done_reached(self):
         self._action_done_with("reached")
@@ -191,7 +309,24 @@ class TouchPlanTouch(models.Model):
         The caller checks the user's right on the enrollments
         (``touch.plan.enrollment._generate_touches``).
         """
+        self._set_variants(vals_list)
         return insert_rows(self.sudo(), vals_list)
+
+    @api.model
+    def _set_variants(self, vals_list):
+        """Give new touches of steps under A/B test their client's variant."""
+        pairs = {
+            (vals["step_id"], vals["enrollment_id"])
+            for vals in vals_list
+            if vals.get("step_id") and vals.get("enrollment_id") and not vals.get("variant_id")
+        }
+        if not pairs:
+            return
+        variants = self.env["touch.plan.step"]._get_variant_assignments(pairs)
+        for vals in vals_list:
+            key = (vals.get("step_id"), vals.get("enrollment_id"))
+            if key in variants and not vals.get("variant_id"):
+                vals["variant_id"] = variants[key]
 
     # ------------------------------------------------------------------
     # Processing
@@ -318,7 +453,7 @@ class TouchPlanTouch(models.Model):
             record = records[touch.id]
             reason = touch._get_email_block_reason(record)
             email = record[getattr(type(record), "_primary_email", "email")]
-            template = touch.step_id.mail_template_id
+            template = touch._get_mail_template()
             if reason:
                 skipped[reason] |= touch
             elif not email:
@@ -562,8 +697,13 @@ class TouchPlanTouch(models.Model):
         for channel, group in by_channel.items():
             group.write({"channel": channel})
 
+    def _get_mail_template(self):
+        """The template the touch sends: its variant's, or its step's."""
+        self.ensure_one()
+        return self.variant_id.mail_template_id or self.step_id.mail_template_id
+
     def _link_sent_mails(self, mails):
-        """Link each touch to its mail (same order), in one UPDATE."""
+        """Link each touch to its mail (same order), in one UPDATE, and track them."""
         self.flush_recordset(["mail_id", "message_sent_id"])
         self.env.execute_query(
             SQL(
@@ -578,6 +718,160 @@ class TouchPlanTouch(models.Model):
             )
         )
         self.invalidate_recordset(["mail_id", "message_sent_id"])
+        self._track_mails(mails)
+
+    def _get_mailing_key(self):
+        """Which touch plan mailing gathers the touch's email: one per step
+        (one newsletter edition for every plan), template and month."""
+        self.ensure_one()
+        return (
+            0 if self.kind == "newsletter" else self.step_id.id,
+            self._get_mail_template().id,
+            self.scheduled_date.replace(day=1),
+        )
+
+    def _prepare_trace_values(self, mail, mailing):
+        self.ensure_one()
+        return {
+            "trace_type": "mail",
+            "mail_mail_id": mail.id,
+            "message_id": mail.message_id,
+            "email": tools.email_normalize(mail.email_to or "", strict=False)
+            or self.partner_id.email_normalized
+            or "",
+            "model": mail.model or self.enrollment_id.res_model,
+            "res_id": mail.res_id or self.enrollment_id.res_id,
+            "mass_mailing_id": mailing.id,
+            "touch_plan_touch_id": self.id,
+        }
+
+    def _track_mails(self, mails):
+        """Give each sent mail (same order as ``self``) a mass_mailing trace in
+        its touch plan mailing, so that opens (tracking pixel), clicks, replies
+        and bounces are recorded by mass_mailing and appear on the touch.
+
+        One search and at most one create of mailings, one create of traces,
+        one write of ``mailing_id`` per mailing: the same whatever the batch.
+        Privileged: the engine sends for the reps.
+        """
+        if not self:
+            return
+        keys = [touch._get_mailing_key() for touch in self]
+        mailings = self.env["mailing.mailing"]._touch_plan_get_mailings(set(keys))
+        mails = mails.sudo()
+        self.env["mailing.trace"].sudo().create(
+            [
+                touch._prepare_trace_values(mail, mailings[key])
+                for touch, mail, key in zip(self, mails, keys, strict=True)
+            ]
+        )
+        by_mailing = defaultdict(list)
+        for mail, key in zip(mails, keys, strict=True):
+            by_mailing[mailings[key]].append(mail.id)
+        for mailing, mail_ids in by_mailing.items():
+            mails.browse(mail_ids).write({"mailing_id": mailing.id})
+            self._shorten_mail_links(mails.browse(mail_ids), mailing)
+
+    @api.model
+    def _shorten_mail_links(self, mails, mailing):
+        """Turn the links of the mails of ``mailing`` into tracked short links
+        (``/r/``, as a mailing's links), so that mass_mailing records the
+        clicks on the mails' traces. One ``search_or_create`` of link trackers
+        for the whole batch and one UPDATE of the bodies; mails without links
+        are left as they are.
+        """
+        base_url = mailing.get_base_url()
+        vals = {"mass_mailing_id": mailing.id}
+        for name in ("campaign_id", "source_id", "medium_id"):
+            if mailing[name]:
+                vals[name] = mailing[name].id
+        parsed = []
+        vals_list = []
+        for mail in mails:
+            if not mail.body_html or tools.is_html_empty(mail.body_html):
+                continue
+            root = lxml.html.fromstring(mail.body_html)
+            nodes, urls_and_labels = find_links_with_urls_and_labels(
+                root,
+                base_url,
+                skip_regex=rf"^{URL_SKIP_PROTOCOL_REGEX}",
+                skip_prefix=base_url + "/r/",
+                skip_list=["/unsubscribe_from_list", "/view", "/cards/"],
+            )
+            if nodes:
+                parsed.append((mail, root, nodes))
+                vals_list.extend(dict(vals, **url_and_label) for url_and_label in urls_and_labels)
+        if not parsed:
+            return
+        trackers = iter(self.env["link.tracker"].sudo().search_or_create(vals_list))
+        bodies = {}
+        for mail, root, nodes in parsed:
+            for node in nodes:
+                node.set("href", next(trackers).short_url)
+            bodies[mail.id] = lxml.html.tostring(root, encoding="unicode", method="xml")
+        mails.flush_recordset(["body_html"])
+        self.env.execute_query(
+            SQL(
+                """UPDATE mail_mail AS mail SET body_html = link.body
+                     FROM unnest(%s::int[], %s::text[]) AS link(mail_id, body)
+                    WHERE mail.id = link.mail_id""",
+                list(bodies),
+                list(bodies.values()),
+            )
+        )
+        mails.invalidate_recordset(["body_html"])
+
+    # ------------------------------------------------------------------
+    # What the email did
+    # ------------------------------------------------------------------
+
+    def _on_email_failed(self):
+        """The emails of the touches bounced or failed: the touches are not
+        done. Each tries its step's fallback channel (carried out at once, as
+        any due touch of that channel) or is skipped with the reason; the
+        follow-ups the email had planned are withdrawn.
+        """
+        touches = self.sudo().filtered(lambda t: t.channel == "email" and t.state == "done")
+        if not touches:
+            return
+        self.search([("trigger_touch_id", "in", touches.ids), ("state", "=", "planned")]).unlink()
+        groups = defaultdict(lambda: self.browse())
+        for touch in touches:
+            trace = touch.mailing_trace_ids.filtered(lambda t: t.trace_status in FAILED_STATUSES)
+            failure = dict(trace._fields["failure_type"]._description_selection(self.env)).get(
+                trace[:1].failure_type
+            ) or _("unknown error")
+            fallback = (
+                touch.step_id.fallback_channel if touch.enrollment_id.state == "active" else False
+            )
+            if fallback:
+                reason = _(
+                    "The email could not be delivered (%(failure)s): tried by %(channel)s instead.",
+                    failure=failure,
+                    channel=dict(self._fields["channel"]._description_selection(self.env))[
+                        fallback
+                    ],
+                )
+            else:
+                reason = _("The email could not be delivered (%(failure)s).", failure=failure)
+            groups[fallback, reason] |= touch
+        retried = self.browse()
+        for (fallback, reason), group in groups.items():
+            vals = {"outcome": False, "done_date": False, "skip_reason": reason}
+            if fallback:
+                vals.update(state="planned", channel=fallback)
+                retried |= group
+            else:
+                vals["state"] = "skipped"
+            group.write(vals)
+        retried._process_due()
+
+    def _on_email_replied(self):
+        """The client answered the email: a nurture sequence has done its work."""
+        enrollments = self.sudo().enrollment_id.filtered(
+            lambda e: e.state == "active" and e.plan_kind == "nurture"
+        )
+        enrollments._end("done", _("The client replied to an email of the plan."))
 
     def _get_work_days(self, company, date_from, date_to):
         """Working days of the company's calendar (weekends and public holidays off)."""

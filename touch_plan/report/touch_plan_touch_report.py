@@ -16,7 +16,10 @@ class TouchPlanTouchReport(models.Model):
     * on-time rate: touches done on or before their date / touches due
       (done, skipped, or still open after their date; cancelled ones excluded);
     * referrals per 100 touches: 100 * referrals credited to the touches /
-      touches done.
+      touches done;
+    * open, click and reply rates: emails opened (clicked, replied) / emails
+      delivered (sent and not bounced); bounce rate: emails bounced or
+      failed / emails sent or failed (mass_mailing's traces).
     """
 
     _name = "touch.plan.touch.report"
@@ -52,6 +55,8 @@ class TouchPlanTouchReport(models.Model):
     scheduled_date = fields.Date(string="Date", readonly=True)
     done_date = fields.Date(string="Done On", readonly=True)
     cycle_start = fields.Date(readonly=True)
+    variant_id = fields.Many2one("touch.plan.step.variant", string="Variant", readonly=True)
+    mailing_id = fields.Many2one("mailing.mailing", string="Mailing", readonly=True)
     # measures
     touch_count = fields.Integer(string="Touches", readonly=True)
     done_count = fields.Integer(string="Done", readonly=True)
@@ -79,6 +84,42 @@ class TouchPlanTouchReport(models.Model):
         aggregator="avg",
         digits=(16, 1),
         help="Referrals credited to the touches, per 100 touches done.",
+    )
+
+    sent_count = fields.Integer(string="Emails Sent", readonly=True)
+    opened_count = fields.Integer(string="Emails Opened", readonly=True)
+    clicked_count = fields.Integer(string="Emails Clicked", readonly=True)
+    replied_count = fields.Integer(string="Emails Replied", readonly=True)
+    bounced_count = fields.Integer(
+        string="Emails Bounced", readonly=True, help="Emails bounced or that could not be sent."
+    )
+    open_rate = fields.Float(
+        string="Open Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Emails opened, in percent of the emails delivered.",
+    )
+    click_rate = fields.Float(
+        string="Click Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Emails with a link clicked, in percent of the emails delivered.",
+    )
+    reply_rate = fields.Float(
+        string="Reply Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Emails answered, in percent of the emails delivered.",
+    )
+    bounce_rate = fields.Float(
+        string="Bounce Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Emails bounced or failed, in percent of the emails sent or failed.",
     )
 
     def _select(self):
@@ -116,10 +157,27 @@ class TouchPlanTouchReport(models.Model):
                 CASE WHEN %(due)s THEN CASE WHEN %(on_time)s THEN 100.0 ELSE 0.0 END
                 END AS on_time_rate,
                 CASE WHEN t.state = 'done' THEN 100.0 * COALESCE(r.referral_count, 0)
-                END AS referral_rate
+                END AS referral_rate,
+                t.variant_id AS variant_id,
+                t.mailing_id AS mailing_id,
+                CASE WHEN t.is_email_sent THEN 1 ELSE 0 END AS sent_count,
+                CASE WHEN t.is_email_opened THEN 1 ELSE 0 END AS opened_count,
+                CASE WHEN t.is_email_clicked THEN 1 ELSE 0 END AS clicked_count,
+                CASE WHEN t.is_email_replied THEN 1 ELSE 0 END AS replied_count,
+                CASE WHEN t.is_email_bounced THEN 1 ELSE 0 END AS bounced_count,
+                CASE WHEN %(delivered)s THEN CASE WHEN t.is_email_opened THEN 100.0 ELSE 0.0 END
+                END AS open_rate,
+                CASE WHEN %(delivered)s THEN CASE WHEN t.is_email_clicked THEN 100.0 ELSE 0.0 END
+                END AS click_rate,
+                CASE WHEN %(delivered)s THEN CASE WHEN t.is_email_replied THEN 100.0 ELSE 0.0 END
+                END AS reply_rate,
+                CASE WHEN t.is_email_sent OR t.is_email_bounced
+                     THEN CASE WHEN t.is_email_bounced THEN 100.0 ELSE 0.0 END
+                END AS bounce_rate
             """,
             due=due,
             on_time=on_time,
+            delivered=SQL("(t.is_email_sent AND NOT t.is_email_bounced)"),
         )
 
     def _from(self):
@@ -211,3 +269,38 @@ class TouchPlanTouchReport(models.Model):
                 )
         # their activities are done with them
         touches.activity_id.unlink()
+
+    @api.model
+    def _load_demo_tracking(self, partner_xmlids):
+        """Demo data: what the emails sent to these clients did.
+
+        Every email is delivered; the clients of the second variant of an A/B
+        test open more (seven in ten against four), one open in three comes
+        with a click, and the first email of the last client bounces, so
+        that its touch is a call instead.
+        """
+        partners = [self.env.ref(xmlid) for xmlid in partner_xmlids]
+        touches = (
+            self.env["touch.plan.touch"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", [partner.id for partner in partners]),
+                    ("mailing_trace_id", "!=", False),
+                ],
+                order="scheduled_date, id",
+            )
+        )
+        touches.mailing_trace_id.set_sent()
+        bounced = touches.filtered(lambda t: t.partner_id == partners[-1])[:1]
+        opened = self.env["touch.plan.touch"]
+        clicked = self.env["touch.plan.touch"]
+        for index, touch in enumerate(touches - bounced):
+            share = 7 if touch.variant_id.sequence > 1 else 4
+            if index % 10 < share:
+                opened |= touch
+                if index % 3 == 0:
+                    clicked |= touch
+        opened.mailing_trace_id.set_opened()
+        clicked.mailing_trace_id.set_clicked()
+        bounced.mailing_trace_id.set_bounced(bounce_message="550 5.1.1 Mailbox unavailable")

@@ -14,3 +14,5 @@ from . import test_tours
 from . import test_holidays
 from . import test_sms
 from . import test_channel_rule
+from . import test_touch_email_tracking
+from . import test_touch_variants

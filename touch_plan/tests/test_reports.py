@@ -117,6 +117,7 @@ class TestTouchPlanReports(TouchPlanReportCase):
             "touch_plan.touch_plan_touch_report_action",
             "touch_plan.touch_plan_touch_report_action_referral",
             "touch_plan.touch_plan_touch_report_action_on_time",
+            "touch_plan.touch_plan_touch_report_action_email",
             "touch_plan.touch_plan_client_report_action",
         ):
             action = self.env["ir.actions.actions"]._for_xml_id(xmlid)
@@ -124,7 +125,7 @@ class TestTouchPlanReports(TouchPlanReportCase):
             views = model.get_views([(False, mode) for mode in action["view_mode"].split(",")])
             self.assertEqual(set(views["views"]), set(action["view_mode"].split(",")), xmlid)
         menu = self.env.ref("touch_plan.touch_plan_menu_reporting")
-        self.assertEqual(len(menu.child_id), 5)
+        self.assertEqual(len(menu.child_id), 6)
 
     def test_rates_not_added_up_and_default_filters_combined(self):
         """The on-time graph draws one unstacked line per rep (rates are not

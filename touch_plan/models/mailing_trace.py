@@ -1,0 +1,46 @@
+from odoo import api, fields, models
+
+# trace statuses that mean the email never reached the client
+FAILED_STATUSES = ("bounce", "error")
+
+
+class MailingTrace(models.Model):
+    _inherit = "mailing.trace"
+
+    touch_plan_touch_id = fields.Many2one(
+        "touch.plan.touch",
+        string="Touch",
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
+        help="The touch of a touch plan this email carried out.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        traces = super().create(vals_list)
+        traces._touch_plan_notify({vals.get("trace_status") for vals in vals_list})
+        return traces
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "trace_status" in vals:
+            self._touch_plan_notify({vals["trace_status"]})
+        return res
+
+    def _touch_plan_notify(self, statuses):
+        """Tell the touches of the traces what their email did: every status
+        change of mass_mailing (bounce, failure, reply) goes through here.
+
+        As superuser: bounces and replies come from the mail gateway, whose
+        user may not manage touch plans.
+        """
+        touches = self.sudo().touch_plan_touch_id
+        if not touches:
+            return
+        if statuses & set(FAILED_STATUSES):
+            failed = self.filtered(lambda t: t.trace_status in FAILED_STATUSES)
+            failed.sudo().touch_plan_touch_id._on_email_failed()
+        if "reply" in statuses:
+            replied = self.filtered(lambda t: t.trace_status == "reply")
+            replied.sudo().touch_plan_touch_id._on_email_replied()
