@@ -12,3 +12,4 @@ from . import test_export_xlsx
 from . import test_labels
 from . import test_tours
 from . import test_holidays
+from . import test_touch_mail_bulk
