@@ -72,12 +72,13 @@ class MailMail(models.Model):
         ):
             return self.sudo().create(vals_list)
         vals_list = self._touch_plan_prepare_bulk_values([dict(vals) for vals in vals_list])
-        names = {name for vals in vals_list for name in vals}
+        # the defaults of every column, for the values that leave it out (as
+        # create() fills each record's missing fields, even when others have them)
         defaults = self.default_get(
             [
                 name
                 for name, field in self._fields.items()
-                if name not in names and (field.inherited or (field.store and can_insert(field)))
+                if field.inherited or (field.store and can_insert(field))
             ]
         )
         message_rows, mail_rows, partner_rows, recipient_rows = [], [], [], []

@@ -90,17 +90,21 @@ class TestTouchMailBulk(TouchCronCase):
         lead_tracking) applies to the mails the engine creates in bulk."""
         MailMail = type(self.env["mail.mail"])
 
-        def cancel_all(self, vals_list):
-            return [dict(vals, state="cancel", failure_reason="No consent") for vals in vals_list]
+        def cancel_first(self, vals_list):
+            # a value set on some mails only: the others keep their default
+            return [
+                dict(vals, state="cancel", failure_reason="No consent") if index == 0 else vals
+                for index, vals in enumerate(vals_list)
+            ]
 
         original = MailMail._touch_plan_prepare_bulk_values
-        MailMail._touch_plan_prepare_bulk_values = cancel_all
+        MailMail._touch_plan_prepare_bulk_values = cancel_first
         try:
             mails = self.template._touch_plan_send_mail_batch(self.clients[:2].ids)
         finally:
             MailMail._touch_plan_prepare_bulk_values = original
-        self.assertEqual(mails.mapped("state"), ["cancel", "cancel"])
-        self.assertEqual(mails.mapped("failure_reason"), ["No consent", "No consent"])
+        self.assertEqual(mails.mapped("state"), ["cancel", "outgoing"])
+        self.assertEqual(mails.mapped("failure_reason"), ["No consent", False])
 
     def test_mails_queued_are_sent(self):
         """The mail queue sends the engine's mails as Odoo's."""
