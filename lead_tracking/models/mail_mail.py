@@ -9,6 +9,16 @@ class MailMail(models.Model):
         """Safety net for mass mails and templates sent to a lead: without
         consent they are cancelled, never sent. Notifications to followers
         (internal users) are not concerned, the lead is filtered out of them."""
+        return super().create(self._lead_tracking_apply_consent(vals_list))
+
+    @api.model
+    def _touch_plan_prepare_bulk_values(self, vals_list):
+        """The same net for the mails the touch engine creates in bulk."""
+        return self._lead_tracking_apply_consent(super()._touch_plan_prepare_bulk_values(vals_list))
+
+    @api.model
+    def _lead_tracking_apply_consent(self, vals_list):
+        """Cancel, with the reason, the values of mails to leads without consent."""
         lead_ids = {
             vals["res_id"]
             for vals in vals_list
@@ -34,4 +44,4 @@ class MailMail(models.Model):
                     vals["failure_reason"] = _(
                         "Not sent: the lead has not given consent to receive emails."
                     )
-        return super().create(vals_list)
+        return vals_list

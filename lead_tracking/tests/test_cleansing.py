@@ -277,6 +277,15 @@ class TestConsent(LeadTrackingCase):
         self.assertTrue(cancelled)
         self.assertIn("consent", cancelled[0].failure_reason)
 
+    def test_no_email_without_consent_from_the_touch_engine(self):
+        """The mails the touch engine queues in bulk pass the same net."""
+        blocked, welcome = self._lead(consent=False), self._lead(consent=True)
+        mails = self.template._touch_plan_send_mail_batch([blocked.id, welcome.id])
+        self.assertEqual(mails.mapped("res_id"), [blocked.id, welcome.id])
+        self.assertEqual(mails.mapped("state"), ["cancel", "outgoing"])
+        self.assertIn("consent", mails[0].failure_reason)
+        self.assertFalse(mails[1].failure_reason)
+
     def test_email_once_consent_is_given(self):
         lead = self._lead(consent=True)
         self._send_everything(lead)

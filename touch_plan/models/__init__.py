@@ -6,6 +6,8 @@ from . import touch_plan_enrollment
 from . import touch_plan_touch
 from . import res_partner_touch_plan
 from . import mail_activity
+from . import mail_template
+from . import mail_mail
 from . import res_company
 from . import res_config_settings
 from . import res_partner

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from .touch_plan_step import CALL_OUTCOMES, CHANNEL_OUTCOMES, DELIVERY_OUTCOMES, OUTCOMES
 
@@ -77,6 +78,30 @@ class MailActivity(models.Model):
                         outcome=labels[activity.touch_plan_outcome],
                     )
                 )
+
+    def _touch_plan_set_notes(self, notes):
+        """Write ``notes`` (same order as ``self``) in one UPDATE, each distinct
+        note sanitized once by the field: the stored value is the one
+        ``write()`` would store, without one sanitizing per activity."""
+        field = self._fields["note"]
+        sanitized = {}
+        values = []
+        for note in notes:
+            if note not in sanitized:
+                sanitized[note] = field.convert_to_column(note, self)
+            values.append(sanitized[note])
+        self.flush_recordset(["note"])
+        self.env.execute_query(
+            SQL(
+                """UPDATE mail_activity AS activity
+                      SET note = new.note
+                     FROM unnest(%s::int[], %s::text[]) AS new(id, note)
+                    WHERE activity.id = new.id""",
+                self.ids,
+                values,
+            )
+        )
+        self.invalidate_recordset(["note"])
 
     def _action_done(self, feedback=False, attachment_ids=None):
         """Every way of marking an activity done ends here: mark its touch done."""

@@ -176,10 +176,13 @@ class TouchPlanEnrollment(models.Model):
         themselves (e.g. an import of last year's history).
         """
         running = self.filtered(lambda e: e.state == "active" and not e.touches_generated)
-        due = running._generate_touches()._filter_due()
-        # a large enrolment sends and schedules in bounded batches (flat memory)
-        for batch in split_every(START_BATCH_SIZE, due.ids, due.browse):
-            batch._process_due()
+        # a large enrolment works in bounded batches and drops the caches between
+        # them, so that its memory does not grow with the number of clients
+        batches = list(split_every(START_BATCH_SIZE, running.ids, running.browse))
+        for batch in batches:
+            batch._generate_touches()._filter_due()._process_due()
+            if len(batches) > 1:
+                self.env.invalidate_all()
 
     def _check_running_unique(self, vals_list):
         """Refuse a second running enrollment of a record in a plan, with a clear message."""
@@ -538,7 +541,10 @@ class TouchPlanEnrollment(models.Model):
         )
         # a full auto-enrolment batch may leave records to enroll: call again
         remaining += int(len(enrolled) >= batch_size)
-        return len(enrolled) + len(to_generate) + len(due), remaining
+        done = len(enrolled) + len(to_generate) + len(due)
+        # the batch is written: drop the caches, so the job's memory stays flat
+        self.env.invalidate_all()
+        return done, remaining
 
     def _run_isolated(self, function):
         """Run ``function(enrollments)`` on ``self`` at once; if it fails, again

@@ -481,9 +481,10 @@ class TouchPlanTouch(models.Model):
                         seen.add(records[touch.id].id)
                         batch |= touch
                 touches -= batch
+                # Odoo's send_mail_batch mails, each template field compiled once
                 mails = template.with_context(
                     touch_plan_no_referral_ask=not referral_ask
-                ).send_mail_batch([records[touch.id].id for touch in batch])
+                )._touch_plan_send_mail_batch([records[touch.id].id for touch in batch])
                 batch._link_sent_mails(mails)
                 # the same path as activities and buttons: follow-ups are planned
                 batch._mark_done("sent")
@@ -974,12 +975,18 @@ class TouchPlanTouch(models.Model):
             touch._prepare_activity_values(deadlines[touch.id], records[touch.id], activity_types)
             for touch in touches
         ]
+        # the notes are the steps' texts: sanitized once per distinct note, not per activity
+        notes = [vals.pop("note") for vals in vals_list]
+        # the activities' document names, read for the batch at once, not once per activity
+        for model, model_touches in touches.grouped(lambda t: records[t.id]._name).items():
+            self.env[model].browse([records[t.id].id for t in model_touches]).mapped("display_name")
         activities = (
             self.env["mail.activity"]
             .sudo()
             .with_context(mail_activity_quick_update=True)
             .create(vals_list)
         )
+        activities._touch_plan_set_notes(notes)
         touches.write({"state": "scheduled"})
         # link each touch to its activity in one UPDATE, not one write per touch
         touches.flush_recordset(["activity_id"])

@@ -16,3 +16,4 @@ from . import test_sms
 from . import test_channel_rule
 from . import test_touch_email_tracking
 from . import test_touch_variants
+from . import test_touch_mail_bulk
