@@ -7,6 +7,6 @@
     "category": "Hidden/Tests",
     "author": "Relationship Selling contributors",
     "license": "LGPL-3",
-    "depends": ["touch_plan", "lead_tracking", "loyalty_club"],
+    "depends": ["touch_plan", "lead_tracking", "loyalty_club", "loyalty_club_pos"],
     "installable": True,
 }

@@ -17,7 +17,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.loyalty_club.tests.common_club import ClubCommon
 
-ADDONS = ("touch_plan", "lead_tracking", "loyalty_club")
+ADDONS = ("touch_plan", "lead_tracking", "loyalty_club", "loyalty_club_pos")
 # language code in Odoo -> po file name
 LANGS = {"ar_001": "ar", "fa_IR": "fa"}
 # what must come out unchanged of a translation: printf placeholders, inline
