@@ -1,6 +1,7 @@
 """The run, test, bench and pot commands."""
 
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -321,11 +322,24 @@ def run(args):
         pglib.drop_database(pg, args.db)
     installed = pglib.installed_modules(pg, args.db, PRODUCT_ADDONS)
     missing = sorted(set(PRODUCT_ADDONS) - installed)
-    if missing:
+    # a database set up with older code of the addons (after a git pull) is
+    # updated first, or Odoo would serve the new code on the old tables
+    current = {addon: _source_fingerprint(addon) for addon in PRODUCT_ADDONS}
+    recorded = pglib.source_fingerprints(pg, args.db, PRODUCT_ADDONS)
+    stale = sorted(a for a in installed if recorded.get(a) != current[a])
+    if missing or stale:
         logpath = os.path.join(tempfile.gettempdir(), f"{args.db}-install.log")
+        steps = []
+        if missing:
+            steps.append(f"installing {', '.join(missing)} with demo data")
+        if stale:
+            steps.append(f"updating {', '.join(stale)} to the code of this checkout")
         say(
-            f"harness: installing {', '.join(missing)} with demo data into {args.db} "
+            f"harness: {' and '.join(steps)} in {args.db} "
             f"(a few minutes the first time; log {logpath})"
+        )
+        options = (["-i", ",".join(missing)] if missing else []) + (
+            ["-u", ",".join(stale)] if stale else []
         )
         with open(logpath, "w") as logfile:
             code, watch = run_odoo(
@@ -333,8 +347,7 @@ def run(args):
                     info,
                     pg,
                     args.db,
-                    "-i",
-                    ",".join(missing),
+                    *options,
                     "--stop-after-init",
                     "--no-http",
                     "--log-level=info",
@@ -343,7 +356,8 @@ def run(args):
                 INSTALL_TIMEOUT,
             )
         if code or watch.problems:
-            return f"error: installing the addons into {args.db} failed; see {logpath}"
+            return f"error: setting up the addons in {args.db} failed; see {logpath}"
+        pglib.record_source_fingerprints(pg, args.db, current)
     say(
         f"harness: Odoo serves http://localhost:{args.port}/ (database {args.db}); Ctrl+C "
         "stops it. Log in as admin / admin (manager of everything), rep / rep (a sales rep "
@@ -355,6 +369,17 @@ def run(args):
         return subprocess.call(cmd, env=env())
     except KeyboardInterrupt:
         return 0
+
+
+def _source_fingerprint(addon):
+    """A digest of the addon's files (names and contents), to notice new code."""
+    digest = hashlib.sha1()
+    folder = ROOT / addon
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 BENCH_RUNNER = """

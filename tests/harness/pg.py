@@ -291,3 +291,51 @@ def installed_modules(pg, name, modules):
         return set()
     finally:
         conn.close()
+
+
+SOURCE_KEY = "relsell.source_fingerprint.%s"
+
+
+def _db_connection(pg, name):
+    return _connect(
+        host=pg["host"],
+        port=pg["port"],
+        user=pg["user"],
+        password=pg.get("password") or None,
+        dbname=name,
+    )
+
+
+def source_fingerprints(pg, name, modules):
+    """``{module: fingerprint}`` of the addons' code the database was last set up
+    with (recorded by :func:`record_source_fingerprints`); {} when unknown."""
+    if not database_exists(pg, name):
+        return {}
+    conn = _db_connection(pg, name)
+    try:
+        with conn.cursor() as cr:
+            cr.execute(
+                "SELECT key, value FROM ir_config_parameter WHERE key = ANY(%s)",
+                ([SOURCE_KEY % module for module in modules],),
+            )
+            found = dict(cr.fetchall())
+        return {m: found[SOURCE_KEY % m] for m in modules if SOURCE_KEY % m in found}
+    except Exception:
+        return {}
+    finally:
+        conn.close()
+
+
+def record_source_fingerprints(pg, name, fingerprints):
+    conn = _db_connection(pg, name)
+    try:
+        with conn, conn.cursor() as cr:
+            for module, fingerprint in fingerprints.items():
+                cr.execute(
+                    """INSERT INTO ir_config_parameter (key, value, create_date, write_date)
+                       VALUES (%s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+                       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value""",
+                    (SOURCE_KEY % module, fingerprint),
+                )
+    finally:
+        conn.close()
