@@ -230,6 +230,18 @@ class TestTouchEmailTracking(TouchEmailCase):
         self.assertEqual((touch.channel, touch.state), ("call", "scheduled"))
         self.assertIn("Invalid email address", touch.skip_reason)
 
+    def test_mail_server_failure_is_not_a_bounce(self):
+        """An outgoing mail server that is down is the firm's problem, not the
+        client's: the touch stays done and its mail waits to be retried."""
+        client = self._create_client("Patient", key_dates=False)
+        with freeze_time(NOW), self.mock_mail_gateway():
+            client._touch_plan_enroll(self.email_plan)
+        touch = self._sent_touch(client)
+        touch.mailing_trace_id.set_failed(failure_type="mail_smtp")
+        self.assertEqual(touch.trace_status, "error")
+        self.assertEqual((touch.channel, touch.state), ("email", "done"))
+        self.assertFalse(touch.skip_reason)
+
     def test_reply_counted_and_ends_nurture(self):
         nurture = self.env["touch.plan"].create(
             {"name": "Nurture by email", "kind": "nurture", "yearly_target": 12}
