@@ -1,7 +1,7 @@
 import calendar
 import datetime
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 
@@ -17,10 +17,19 @@ class ResCompany(models.Model):
         "an occasion) lands in years that have no February 29.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        self.env["touch.plan.occasion"]._fill_company_calendars(companies)
+        return companies
+
     def write(self, vals):
         res = super().write(vals)
         if "touch_plan_feb29_policy" in vals:
             self._touch_plan_recompute_feb29()
+        if vals.get("country_id"):
+            # the holiday cards of the company's clients follow its new country
+            self.env["touch.plan.occasion"]._fill_company_calendars(self)
         return res
 
     def _touch_plan_recompute_feb29(self):

@@ -461,20 +461,28 @@ class TouchPlanOccasion(models.Model):
         return self._fill_missing(needs, replan=False)
 
     @api.model
-    def _fill_company_calendars(self):
-        """Fill the calendar of each company's country (at install).
+    def _fill_company_calendars(self, companies=None):
+        """Fill the calendar of each company's country (at install, and when a
+        company gets a country).
 
         For this year, the next one and the years of running cycles.
+
+        :param companies: ``res.company`` recordset (default: every company)
         """
         this_year = fields.Date.context_today(self).year
+        if companies is None:
+            companies = self.env["res.company"].sudo().search([])
+        companies = companies.filtered("country_id")
+        if not companies:
+            return self.browse()
         needs = defaultdict(set)
-        for company in self.env["res.company"].sudo().search([]).filtered("country_id"):
+        for company in companies:
             needs[company.country_id, company].update((this_year, this_year + 1))
         for company, cycle_start, cycle_end in (
             self.env["touch.plan.enrollment"]
             .sudo()
             ._read_group(
-                [("state", "in", ("active", "paused"))],
+                [("state", "in", ("active", "paused")), ("company_id", "in", companies.ids)],
                 ["company_id"],
                 ["cycle_start:min", "cycle_end:max"],
             )

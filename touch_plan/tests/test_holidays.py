@@ -204,6 +204,30 @@ class TestHolidaysOutOfTheBox(TransactionCase):
         self.assertIn("only 0 greeting occasions of Touchland", touchland.shortfall_reason)
 
     @freeze_time("2027-01-10")
+    def test_company_country_set_later_fills_its_calendar(self):
+        """An admin sets the company's country after install: its clients
+        without a country get that country's holiday cards at once."""
+        self.company.country_id = False
+        enrollment = self._enroll(self._client("Client Without Country"))
+        self.assertFalse(self._cards(enrollment))
+        egypt = self.env.ref("base.eg")
+        self.company.country_id = egypt
+        occasions = self.Occasion.search([("country_id", "=", egypt.id)])
+        self.assertIn("Ramadan", occasions.mapped("holiday_name"))
+        self.assertEqual(occasions.company_id, self.company)
+        cards = self._cards(enrollment)
+        self.assertEqual(len(cards), 7)
+        self.assertTrue(all(card.state == "planned" for card in cards))
+        # a new company with a country gets its calendar too
+        jordan = self.env.ref("base.jo")
+        other = self.env["res.company"].create({"name": "Amman Office", "country_id": jordan.id})
+        self.assertTrue(
+            self.Occasion.search_count(
+                [("country_id", "=", jordan.id), ("company_id", "=", other.id)]
+            )
+        )
+
+    @freeze_time("2027-01-10")
     def test_migration_replans_existing_clients(self):
         """An existing database: cards were planned on Iran's days of mourning."""
         occasions = self.Occasion._fill_from_holidays(self.iran, [2027, 2028])
