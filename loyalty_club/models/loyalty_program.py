@@ -315,6 +315,31 @@ class LoyaltyProgram(models.Model):
             )
         return values
 
+    @api.model
+    def _club_rate_sql(self, currency, date):
+        """SQL of the rate of ``currency`` on ``date`` for the company ``root`` of
+        the query it is used in, as ``res.currency._get_rates`` finds it: the last
+        rate on or before the date (the root company's, else a shared one), else
+        the oldest, else 1.
+
+        :param currency: ``SQL`` of a currency id
+        :param date: ``SQL`` of a date or datetime
+        """
+        return SQL(
+            """COALESCE(
+                 (SELECT r.rate FROM res_currency_rate r
+                   WHERE r.currency_id = %(currency)s AND r.name <= (%(date)s)::date
+                     AND (r.company_id IS NULL OR r.company_id = root.id)
+                   ORDER BY r.company_id, r.name DESC LIMIT 1),
+                 (SELECT r.rate FROM res_currency_rate r
+                   WHERE r.currency_id = %(currency)s
+                     AND (r.company_id IS NULL OR r.company_id = root.id)
+                   ORDER BY r.company_id, r.name ASC LIMIT 1),
+                 1.0)""",
+            currency=currency,
+            date=date,
+        )
+
     def _club_spend_query(self, card_ids, start, end):
         """Untaxed amount of the members' confirmed orders in the window, in the club's
         currency: each order converted at its date with the rates of its company
@@ -323,22 +348,6 @@ class LoyaltyProgram(models.Model):
         """
         self.ensure_one()
         currency = self.currency_id or self.env.company.currency_id
-
-        def rate(currency_sql):
-            return SQL(
-                """COALESCE(
-                     (SELECT r.rate FROM res_currency_rate r
-                       WHERE r.currency_id = %(currency)s AND r.name <= so.date_order::date
-                         AND (r.company_id IS NULL OR r.company_id = root.id)
-                       ORDER BY r.company_id, r.name DESC LIMIT 1),
-                     (SELECT r.rate FROM res_currency_rate r
-                       WHERE r.currency_id = %(currency)s
-                         AND (r.company_id IS NULL OR r.company_id = root.id)
-                       ORDER BY r.company_id, r.name ASC LIMIT 1),
-                     1.0)""",
-                currency=currency_sql,
-            )
-
         company_filter = (
             SQL("AND so.company_id = %s", self.company_id.id) if self.company_id else SQL()
         )
@@ -360,8 +369,8 @@ class LoyaltyProgram(models.Model):
              WHERE card.id = ANY(%(ids)s)
              GROUP BY card.id
             """,
-            to_rate=rate(SQL("%s", currency.id)),
-            from_rate=rate(SQL("so.currency_id")),
+            to_rate=self._club_rate_sql(SQL("%s", currency.id), SQL("so.date_order")),
+            from_rate=self._club_rate_sql(SQL("so.currency_id"), SQL("so.date_order")),
             company_filter=company_filter,
             start=start,
             end=end,

@@ -46,22 +46,6 @@ class LoyaltyProgram(models.Model):
         company's) converted at its date as in ``_club_spend_query``."""
         self.ensure_one()
         currency = self.currency_id or self.env.company.currency_id
-
-        def rate(currency_sql):
-            return SQL(
-                """COALESCE(
-                     (SELECT r.rate FROM res_currency_rate r
-                       WHERE r.currency_id = %(currency)s AND r.name <= po.date_order::date
-                         AND (r.company_id IS NULL OR r.company_id = root.id)
-                       ORDER BY r.company_id, r.name DESC LIMIT 1),
-                     (SELECT r.rate FROM res_currency_rate r
-                       WHERE r.currency_id = %(currency)s
-                         AND (r.company_id IS NULL OR r.company_id = root.id)
-                       ORDER BY r.company_id, r.name ASC LIMIT 1),
-                     1.0)""",
-                currency=currency_sql,
-            )
-
         company_filter = (
             SQL("AND po.company_id = %s", self.company_id.id) if self.company_id else SQL()
         )
@@ -86,8 +70,10 @@ class LoyaltyProgram(models.Model):
              WHERE card.id = ANY(%(ids)s)
              GROUP BY card.id
             """,
-            to_rate=rate(SQL("%s", currency.id)),
-            from_rate=rate(SQL("COALESCE(aj.currency_id, co.currency_id)")),
+            to_rate=self._club_rate_sql(SQL("%s", currency.id), SQL("po.date_order")),
+            from_rate=self._club_rate_sql(
+                SQL("COALESCE(aj.currency_id, co.currency_id)"), SQL("po.date_order")
+            ),
             states=POS_SPEND_STATES,
             company_filter=company_filter,
             start=start,
