@@ -36,6 +36,8 @@ from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
+from odoo.tools import SQL
+
 LOOP_SAMPLE = 500
 TODAY = date(2026, 6, 30)
 
@@ -366,6 +368,49 @@ def _timed(env, function):
     return result, elapsed, env.cr.sql_log_count - queries
 
 
+def _explain_scoring(env, company):
+    """The plan of the scoring statement's SELECT part, with its actual times."""
+    query = env["loyalty.club.score"]._club_scores_query(company, TODAY)
+    env.cr.execute(SQL("EXPLAIN (ANALYZE, BUFFERS) %s SELECT COUNT(*) FROM final", query))
+    print("\n".join(row[0] for row in env.cr.fetchall()))
+
+
+def _explain_inserts(env, program):
+    """The actual time of a review's inserts per trigger (foreign keys), rolled back."""
+    statements = {
+        "tier history": """
+            INSERT INTO loyalty_club_tier_history
+                   (card_id, partner_id, program_id, company_id, tier_before_id, tier_after_id,
+                    reason, qualifying_value, review_id, date, create_uid, create_date,
+                    write_uid, write_date)
+            SELECT c.id, c.partner_id, c.program_id, c.company_id, c.club_tier_id,
+                   c.club_tier_id, 'review', 0, h.review_id, %(date)s, 1, NOW(), 1, NOW()
+              FROM loyalty_card c
+              JOIN loyalty_club_tier_history h ON h.card_id = c.id
+             WHERE c.program_id = %(program)s
+        """,
+        "review lines": """
+            INSERT INTO loyalty_club_review_line
+                   (review_id, company_id, program_id, date, card_id, partner_id,
+                    tier_before_id, tier_after_id, qualifying_value, move, warned,
+                    rfm_segment_id, create_uid, create_date, write_uid, write_date)
+            SELECT l.review_id, l.company_id, l.program_id, l.date, l.card_id, l.partner_id,
+                   l.tier_before_id, l.tier_after_id, 0, l.move, FALSE, l.rfm_segment_id,
+                   1, NOW(), 1, NOW()
+              FROM loyalty_club_review_line l
+             WHERE l.program_id = %(program)s
+        """,
+    }
+    for name, statement in statements.items():
+        with env.cr.savepoint(flush=False) as savepoint:
+            env.cr.execute(
+                f"EXPLAIN (ANALYZE, BUFFERS) {statement}",
+                {"date": TODAY, "program": program.id},
+            )
+            print(f"-- {name}\n" + "\n".join(row[0] for row in env.cr.fetchall()))
+            savepoint.rollback()
+
+
 def _bench_size(env, size):
     company = _make_company(env, size)
     env = env(context=dict(env.context, allowed_company_ids=[company.id]))
@@ -381,6 +426,8 @@ def _bench_size(env, size):
     count, score_seconds, score_queries = _timed(
         env, lambda: Score._compute_club_scores(companies=company, date=TODAY)
     )
+    if os.environ.get("BENCH_PROFILE"):
+        _explain_scoring(env, company)
     review_seconds = review_queries = None
     review_lines = 0
     if hasattr(program, "_club_run_review"):
@@ -388,6 +435,8 @@ def _bench_size(env, size):
             env, lambda: program._club_run_review(date=TODAY)
         )
         review_lines = len(review.line_ids)
+        if os.environ.get("BENCH_PROFILE"):
+            _explain_inserts(env, program)
 
     stored = {
         score.partner_id.id: score
