@@ -143,6 +143,10 @@ def _build_data(env, company, size):
                (%(products)s::int[])[1 + (random() * 19)::int] AS product_id,
                1 + (random() * 4)::int AS qty, 10 + (random() * 90)::int AS price
           FROM bench_inv i, generate_series(1, i.nlines + 1);
+        -- statistics first: without them this join is planned as a nested loop,
+        -- quadratic in N (hours at 100,000); ANALYZE does not draw from random()
+        ANALYZE bench_inv;
+        ANALYZE bench_line;
         UPDATE bench_inv i SET untaxed = t.total
           FROM (SELECT move_id, SUM(qty * price) AS total FROM bench_line GROUP BY move_id) t
          WHERE t.move_id = i.move_id;
