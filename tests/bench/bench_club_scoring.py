@@ -107,12 +107,16 @@ def _build_data(env, company, size):
     cr.execute("SELECT setseed(0.42)")
     cr.execute(
         """
-        INSERT INTO res_partner (name, complete_name, active, type, is_company, autopost_bills,
-                                 ref, customer_rank, create_uid, write_uid, create_date, write_date)
-        SELECT 'Bench customer ' || g, 'Bench customer ' || g, TRUE, 'contact', TRUE, 'ask',
-               %(tag)s, 1, 1, 1, NOW(), NOW()
-          FROM generate_series(1, %(size)s) g;
-        UPDATE res_partner SET commercial_partner_id = id WHERE ref = %(tag)s;
+        -- each customer its own commercial entity, set in the INSERT: a second pass
+        -- (UPDATE ... SET commercial_partner_id = id) stayed more than 20 minutes in
+        -- that UPDATE at 100,000 on the loaded machine (the setup takes 42 s at 10,000)
+        INSERT INTO res_partner (id, commercial_partner_id, name, complete_name, active, type,
+                                 is_company, autopost_bills, ref, customer_rank, create_uid,
+                                 write_uid, create_date, write_date)
+        SELECT s.id, s.id, 'Bench customer ' || s.g, 'Bench customer ' || s.g, TRUE,
+               'contact', TRUE, 'ask', %(tag)s, 1, 1, 1, NOW(), NOW()
+          FROM (SELECT nextval('res_partner_id_seq') AS id, g
+                  FROM generate_series(1, %(size)s) g) s;
 
         DROP TABLE IF EXISTS bench_inv;
         CREATE TEMP TABLE bench_inv AS
