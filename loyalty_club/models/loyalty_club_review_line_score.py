@@ -28,9 +28,45 @@ class LoyaltyClubReview(models.Model):
         return reviews
 
     def _club_insert_lines(self, vals_list):
-        lines = super()._club_insert_lines(vals_list)
-        self._club_snapshot_scores(lines)
-        return lines
+        """The lines are inserted with their score snapshot (no UPDATE of them after)."""
+        self.ensure_one()
+        snapshot = self._club_snapshot_values(
+            {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}
+        )
+        return super()._club_insert_lines(
+            [{**snapshot.get(vals.get("partner_id"), {}), **vals} for vals in vals_list]
+        )
+
+    def _club_snapshot_values(self, partner_ids):
+        """The score snapshot of members of this review, read in one query: the
+        values :meth:`_club_snapshot_scores` copies, as line values.
+
+        :return: ``{partner_id: {field: value}}``
+        """
+        self.ensure_one()
+        if not partner_ids:
+            return {}
+        company = self.company_id or self.env.company
+        self.env["loyalty.club.score"]._club_ensure_scores(company, self.date)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT rp.id, s.rfm_score, s.segment_id, s.civilformd_score, s.value_class,
+                       CASE WHEN s.clv_available THEN s.clv ELSE 0 END
+                  FROM res_partner rp
+                  JOIN loyalty_club_score s
+                    ON s.partner_id = COALESCE(rp.commercial_partner_id, rp.id)
+                   AND s.company_id = %(company)s
+                 WHERE rp.id = ANY(%(partners)s)
+                """,
+                company=company.id,
+                partners=list(partner_ids),
+            )
+        )
+        return {
+            partner_id: dict(zip(SNAPSHOT_FIELDS, values, strict=True))
+            for partner_id, *values in self.env.cr.fetchall()
+        }
 
     def _club_snapshot_scores(self, lines=None):
         """Copy the members' scores on each review's date into the review lines (all of

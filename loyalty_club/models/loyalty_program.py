@@ -396,16 +396,16 @@ class LoyaltyProgram(models.Model):
         cards = cards if cards is not None else self._club_members()
         tiers = [(tier.id, threshold) for tier, threshold in self._club_sorted_tiers(thresholds)]
         qualifying = self._club_qualifying_values(cards, on_date)
-        cards.fetch(["club_tier_id"])
+        before = cards._club_read_columns("club_tier_id")
         moves = {}
-        for card in cards:
-            value = qualifying.get(card.id, 0.0)
+        for card_id in cards.ids:
+            value = qualifying.get(card_id, 0.0)
             after = False
             for tier_id, threshold in tiers:
                 if value >= threshold:
                     after = tier_id
-            moves[card.id] = {
-                "before": card.club_tier_id.id,
+            moves[card_id] = {
+                "before": before[card_id] or False,
                 "after": after,
                 "qualifying": value,
             }
@@ -424,9 +424,13 @@ class LoyaltyProgram(models.Model):
         self.ensure_one()
         rank = self._club_tier_rank()
         ordered = [tier.id for tier, _thr in self._club_sorted_tiers()]
-        cards = self.env["loyalty.card"].browse(list(moves))
-        cards.fetch(["club_downgrade_date"])
-        due_dates = {card.id: card.club_downgrade_date for card in cards}
+        due_dates = {
+            card_id: due or False
+            for card_id, due in self.env["loyalty.card"]
+            .browse(list(moves))
+            ._club_read_columns("club_downgrade_date")
+            .items()
+        }
         decisions = {}
         for card_id, move in moves.items():
             before, after = move["before"], move["after"]

@@ -68,5 +68,33 @@ class TestClubScale(ClubReviewCommon):
         self.program._club_review_batch(review, Card.browse(cards[:1].ids))
         for batch in (cards[1:2], cards[2:]):
             self.env.invalidate_all()
-            with self.assertQueryCount(17):
+            with self.assertQueryCount(16):
                 self.program._club_review_batch(review, Card.browse(batch.ids))
+
+    def test_query_counts_per_batch_with_moves(self):
+        """Pinned too when every member of the batch moves: tier history, pricelists and
+        mails cost the same for one member as for three."""
+        self._compute()
+        self.program.club_grace_days = 0
+        review = self.program._club_run_review(date=TODAY, batch_size=5)
+        Card = self.env["loyalty.card"]
+        cards = self.program._club_members()
+        for batch, pinned in ((cards[:1], False), (cards[1:2], True), (cards[2:], True)):
+            # Platinum without the points: one step down to Gold at this review
+            cards.with_context(loyalty_club_tier_write=True).write(
+                {"club_tier_id": self.platinum.id}
+            )
+            self.env.flush_all()
+            self.env.invalidate_all()
+            if pinned:
+                with self.assertQueryCount(19):
+                    self.program._club_review_batch(review, Card.browse(batch.ids))
+            else:
+                # the first batch fills caches shared by all batches (templates, tiers...)
+                self.program._club_review_batch(review, Card.browse(batch.ids))
+            self.assertEqual(batch.club_tier_id, self.gold)
+            self.assertEqual(
+                set(batch.club_tier_history_ids.filtered("review_id").mapped("reason")),
+                {"downgrade"},
+            )
+        self.assertEqual(len(review.line_ids.filtered(lambda line: line.move == "down")), 5)

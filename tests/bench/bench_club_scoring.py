@@ -36,6 +36,8 @@ from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
+from odoo.tools import SQL
+
 LOOP_SAMPLE = 500
 TODAY = date(2026, 6, 30)
 
@@ -105,12 +107,16 @@ def _build_data(env, company, size):
     cr.execute("SELECT setseed(0.42)")
     cr.execute(
         """
-        INSERT INTO res_partner (name, complete_name, active, type, is_company, autopost_bills,
-                                 ref, customer_rank, create_uid, write_uid, create_date, write_date)
-        SELECT 'Bench customer ' || g, 'Bench customer ' || g, TRUE, 'contact', TRUE, 'ask',
-               %(tag)s, 1, 1, 1, NOW(), NOW()
-          FROM generate_series(1, %(size)s) g;
-        UPDATE res_partner SET commercial_partner_id = id WHERE ref = %(tag)s;
+        -- each customer its own commercial entity, set in the INSERT: a second pass
+        -- (UPDATE ... SET commercial_partner_id = id) stayed more than 20 minutes in
+        -- that UPDATE at 100,000 on the loaded machine (the setup takes 42 s at 10,000)
+        INSERT INTO res_partner (id, commercial_partner_id, name, complete_name, active, type,
+                                 is_company, autopost_bills, ref, customer_rank, create_uid,
+                                 write_uid, create_date, write_date)
+        SELECT s.id, s.id, 'Bench customer ' || s.g, 'Bench customer ' || s.g, TRUE,
+               'contact', TRUE, 'ask', %(tag)s, 1, 1, 1, NOW(), NOW()
+          FROM (SELECT nextval('res_partner_id_seq') AS id, g
+                  FROM generate_series(1, %(size)s) g) s;
 
         DROP TABLE IF EXISTS bench_inv;
         CREATE TEMP TABLE bench_inv AS
@@ -141,6 +147,10 @@ def _build_data(env, company, size):
                (%(products)s::int[])[1 + (random() * 19)::int] AS product_id,
                1 + (random() * 4)::int AS qty, 10 + (random() * 90)::int AS price
           FROM bench_inv i, generate_series(1, i.nlines + 1);
+        -- statistics first: without them this join is planned as a nested loop,
+        -- quadratic in N (hours at 100,000); ANALYZE does not draw from random()
+        ANALYZE bench_inv;
+        ANALYZE bench_line;
         UPDATE bench_inv i SET untaxed = t.total
           FROM (SELECT move_id, SUM(qty * price) AS total FROM bench_line GROUP BY move_id) t
          WHERE t.move_id = i.move_id;
@@ -366,6 +376,49 @@ def _timed(env, function):
     return result, elapsed, env.cr.sql_log_count - queries
 
 
+def _explain_scoring(env, company):
+    """The plan of the scoring statement's SELECT part, with its actual times."""
+    query = env["loyalty.club.score"]._club_scores_query(company, TODAY)
+    env.cr.execute(SQL("EXPLAIN (ANALYZE, BUFFERS) %s SELECT COUNT(*) FROM final", query))
+    print("\n".join(row[0] for row in env.cr.fetchall()))
+
+
+def _explain_inserts(env, program):
+    """The actual time of a review's inserts per trigger (foreign keys), rolled back."""
+    statements = {
+        "tier history": """
+            INSERT INTO loyalty_club_tier_history
+                   (card_id, partner_id, program_id, company_id, tier_before_id, tier_after_id,
+                    reason, qualifying_value, review_id, date, create_uid, create_date,
+                    write_uid, write_date)
+            SELECT c.id, c.partner_id, c.program_id, c.company_id, c.club_tier_id,
+                   c.club_tier_id, 'review', 0, h.review_id, %(date)s, 1, NOW(), 1, NOW()
+              FROM loyalty_card c
+              JOIN loyalty_club_tier_history h ON h.card_id = c.id
+             WHERE c.program_id = %(program)s
+        """,
+        "review lines": """
+            INSERT INTO loyalty_club_review_line
+                   (review_id, company_id, program_id, date, card_id, partner_id,
+                    tier_before_id, tier_after_id, qualifying_value, move, warned,
+                    rfm_segment_id, create_uid, create_date, write_uid, write_date)
+            SELECT l.review_id, l.company_id, l.program_id, l.date, l.card_id, l.partner_id,
+                   l.tier_before_id, l.tier_after_id, 0, l.move, FALSE, l.rfm_segment_id,
+                   1, NOW(), 1, NOW()
+              FROM loyalty_club_review_line l
+             WHERE l.program_id = %(program)s
+        """,
+    }
+    for name, statement in statements.items():
+        with env.cr.savepoint(flush=False) as savepoint:
+            env.cr.execute(
+                f"EXPLAIN (ANALYZE, BUFFERS) {statement}",
+                {"date": TODAY, "program": program.id},
+            )
+            print(f"-- {name}\n" + "\n".join(row[0] for row in env.cr.fetchall()))
+            savepoint.rollback()
+
+
 def _bench_size(env, size):
     company = _make_company(env, size)
     env = env(context=dict(env.context, allowed_company_ids=[company.id]))
@@ -381,6 +434,8 @@ def _bench_size(env, size):
     count, score_seconds, score_queries = _timed(
         env, lambda: Score._compute_club_scores(companies=company, date=TODAY)
     )
+    if os.environ.get("BENCH_PROFILE"):
+        _explain_scoring(env, company)
     review_seconds = review_queries = None
     review_lines = 0
     if hasattr(program, "_club_run_review"):
@@ -388,6 +443,8 @@ def _bench_size(env, size):
             env, lambda: program._club_run_review(date=TODAY)
         )
         review_lines = len(review.line_ids)
+        if os.environ.get("BENCH_PROFILE"):
+            _explain_inserts(env, program)
 
     stored = {
         score.partner_id.id: score
