@@ -224,7 +224,7 @@ class TestClubReviewSnapshot(ClubReviewCommon):
                 self.assertEqual(line.value_class, score.value_class)
                 self.assertAlmostEqual(line.clv, score.clv, places=2)
         regular_line = review.line_ids.filtered(lambda line: line.partner_id == self.regular)
-        self.assertAlmostEqual(regular_line.rfm_score, 4.3)
+        self.assertAlmostEqual(regular_line.rfm_score, 4.6)
         self.assertAlmostEqual(regular_line.clv, 4500.0, places=2)
         # a later change of the scores does not rewrite the snapshot
         self.company.write(
@@ -235,5 +235,5 @@ class TestClubReviewSnapshot(ClubReviewCommon):
             }
         )
         self._compute()
-        self.assertAlmostEqual(regular_line.rfm_score, 4.3)
+        self.assertAlmostEqual(regular_line.rfm_score, 4.6)
         self.assertAlmostEqual(scores[self.regular].rfm_score, 4.0)
