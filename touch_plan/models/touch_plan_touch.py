@@ -224,6 +224,16 @@ class TouchPlanTouch(models.Model):
                 or touch.is_email_replied
             )
 
+    @api.depends("name", "step_id.name")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        """A touch is shown under its step's name in the reader's language: a
+        rep or manager who switches to Arabic reads the touches planned while
+        they worked in English in Arabic too (``name`` keeps the name given at
+        planning, for search and sorting)."""
+        for touch in self:
+            touch.display_name = touch.step_id.name or touch.name
+
     @api.depends("state")
     def _compute_color(self):
         colors = {"planned": 0, "scheduled": 4, "done": 10, "skipped": 2, "cancelled": 1}
