@@ -939,6 +939,15 @@ class TouchPlanTouch(models.Model):
         self.ensure_one()
         step = self.step_id
         note = Markup(step.note or "")
+        if step.fallback_channel == self.channel and step.channel not in (self.channel, "preferred"):
+            # an email or SMS step carried out by hand: the rep reads why first
+            channels = dict(self._fields["channel"]._description_selection(self.env))
+            why = self.skip_reason or _(
+                "The client cannot be reached by %(channel)s: %(fallback)s instead.",
+                channel=channels.get(step.channel, step.channel),
+                fallback=channels.get(self.channel, self.channel),
+            )
+            note = Markup("<p><strong>%s</strong></p>") % why + note
         if self.referral_ask:
             note += Markup("<p>%s</p>") % _(
                 "Referral ask: remind the client that you welcome the names of friends "
