@@ -939,7 +939,8 @@ class TouchPlanTouch(models.Model):
         self.ensure_one()
         step = self.step_id
         note = Markup(step.note or "")
-        if step.fallback_channel == self.channel and step.channel not in (self.channel, "preferred"):
+        by_hand = step.channel not in (self.channel, "preferred")
+        if by_hand and step.fallback_channel == self.channel:
             # an email or SMS step carried out by hand: the rep reads why first
             channels = dict(self._fields["channel"]._description_selection(self.env))
             why = self.skip_reason or _(
