@@ -57,6 +57,8 @@ class TestTouchActivity(TouchPlanCase):
         self.assertRecordValues(call, [{"state": "done", "outcome": "reached"}])
         self.assertFalse(activity.exists())
         self.assertIn("Moved in, happy.", client.message_ids[0].body)
+        self.assertIn("Outcome:", client.message_ids[0].body, "the history says how it went")
+        self.assertIn("Reached the Client", client.message_ids[0].body)
         followup = self.Touch.search([("trigger_touch_id", "=", call.id)])
         self.assertEqual(followup.kind, "followup")
         self.assertEqual(followup.enrollment_id, enrollment)
