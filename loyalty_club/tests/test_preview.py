@@ -136,6 +136,20 @@ class TestClubReviewPreview(ClubReviewCommon):
                     savepoint.close(rollback=True)
                     self.env.invalidate_all()
 
+    def test_preview_from_the_menu_picks_the_only_club(self):
+        Program = self.env["loyalty.program"]
+        others = (
+            Program.search(
+                [("is_club", "=", True), ("company_id", "in", (False, self.env.company.id))]
+            )
+            - self.program
+        )
+        others.write({"active": False})
+        self.assertEqual(Form(self.env["loyalty.club.review.preview"]).program_id, self.program)
+        if others:  # the demo's club, back: two clubs, the manager picks
+            others[:1].write({"active": True})
+            self.assertFalse(Form(self.env["loyalty.club.review.preview"]).program_id)
+
     def test_preview_thresholds_out_of_order(self):
         wizard = self._wizard()
         with wizard.tier_line_ids.edit(1) as line:
