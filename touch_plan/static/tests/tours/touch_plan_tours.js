@@ -24,7 +24,7 @@ registry.category("web_tour.tours").add("touch_plan_rep_call_tour", {
         {
             content: "open the call",
             trigger:
-                ".o_data_row:contains('Tour Client'):contains('Check-in call') td[name='name']",
+                ".o_data_row:contains('Tour Client'):contains('Check-in call') td[name='display_name']",
             run: "click",
         },
         {
