@@ -53,6 +53,9 @@
         "demo/touch_plan_tracking_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "touch_plan/static/src/**/*",
+        ],
         "web.assets_tests": [
             "touch_plan/static/tests/tours/**/*",
         ],

@@ -161,6 +161,8 @@ class TestDuplicates(LeadTrackingCase):
         exact_too = self.create_lead(
             name="Bo 2", contact_name="lind, bo", partner_name="Umbrella Corp"
         )
+        # the dialog as it opens: no warning that pg_trgm is missing
+        self.assertTrue(Form(self.env["lead.tracking.duplicate.wizard"]).fuzzy_available)
         wizard = self._run_wizard()
         self.assertEqual(self._group_of(wizard, anna).lead_ids, anna | typo)
         self.assertEqual(self._group_of(wizard, exact).lead_ids, exact | exact_too)
@@ -169,6 +171,7 @@ class TestDuplicates(LeadTrackingCase):
             "odoo.addons.lead_tracking.wizard.lead_tracking_duplicate_wizard._pg_function_exists",
             lambda cr, name: name == "unaccent",
         ):
+            self.assertFalse(Form(self.env["lead.tracking.duplicate.wizard"]).fuzzy_available)
             wizard = self._run_wizard()
             self.assertFalse(wizard.fuzzy_available)
             self.assertFalse(self._group_of(wizard, anna))

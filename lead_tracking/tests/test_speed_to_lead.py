@@ -124,6 +124,14 @@ class TestSpeedToLead(LeadTrackingCase):
         self.assertAlmostEqual(lead.response_working_time, 40)
         self.assertFalse(lead.is_late)
 
+    def test_lead_form_reloads_after_an_activity_is_done(self):
+        """A call marked done in the lead's chatter shows the first response at
+        once: the form's chatter reloads the record (touch_plan's reload_on_activity)."""
+        arch = self.env["crm.lead"].get_view(self.env.ref("crm.crm_lead_view_form").id, "form")[
+            "arch"
+        ]
+        self.assertRegex(arch, r'<chatter[^>]* reload_on_activity="1"')
+
     def test_late_leads_are_flagged_and_escalated_once(self):
         late = self._lead()
         answered = self._lead()

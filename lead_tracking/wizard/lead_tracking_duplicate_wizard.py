@@ -96,9 +96,12 @@ class LeadTrackingDuplicateWizard(models.TransientModel):
         help="Duplicate groups found; the best-scored ones are listed.",
     )
     listed_message = fields.Char(compute="_compute_listed_message")
+    # the default is what the dialog shows when it opens (a compute without
+    # dependencies is not evaluated for the new record of the dialog)
     fuzzy_available = fields.Boolean(
         string="Fuzzy Names",
         compute="_compute_fuzzy_available",
+        default=lambda self: _pg_function_exists(self.env.cr, "similarity"),
         help="The database has PostgreSQL's pg_trgm extension: names are compared "
         "by similarity, not only when they are equal.",
     )

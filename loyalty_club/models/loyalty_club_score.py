@@ -501,12 +501,18 @@ class LoyaltyClubScore(models.Model):
             ),
             ranked AS (
                 SELECT raw.*,
-                       NTILE(5) OVER (PARTITION BY company_id
-                                      ORDER BY last_invoice_date ASC NULLS FIRST, partner_id)
+                       -- quintile = the share of the company's customers at or
+                       -- below this one, on a 1-5 scale: equal values score
+                       -- alike, and a company with fewer than five customers
+                       -- still has 5s (NTILE(5) would stop at the head count)
+                       CEIL(ROUND((5 * CUME_DIST() OVER (PARTITION BY company_id
+                                  ORDER BY last_invoice_date ASC NULLS FIRST))::numeric, 9))::int
                            AS r_score,
-                       NTILE(5) OVER (PARTITION BY company_id ORDER BY frequency, partner_id)
+                       CEIL(ROUND((5 * CUME_DIST() OVER (PARTITION BY company_id
+                                  ORDER BY frequency))::numeric, 9))::int
                            AS f_score,
-                       NTILE(5) OVER (PARTITION BY company_id ORDER BY monetary, partner_id)
+                       CEIL(ROUND((5 * CUME_DIST() OVER (PARTITION BY company_id
+                                  ORDER BY monetary))::numeric, 9))::int
                            AS m_score,
                        cooperation * 20.0 AS civ_cooperation,
                        impression * 20.0 AS civ_impression,

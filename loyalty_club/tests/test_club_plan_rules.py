@@ -347,6 +347,23 @@ class TestClubPlanRules(ClubCommon, TransactionCase):
             self._run_job()
         self.assertEqual(self._enrollments(demo).filtered("club_rule_id").plan_id, self.winback)
 
+    def test_demo_advocates_stay_on_their_plan(self):
+        """The demo's advocates buy often: the first run of the job after the
+        install leaves them on Advocates, with the rep's touches of the day."""
+        install_day = self.env.ref(
+            "loyalty_club.account_move_demo_advocate_deco_1"
+        ).invoice_date + timedelta(days=3)
+        advocates = self.env.ref("base.res_partner_2") | self.env.ref("base.res_partner_12")
+        with freeze_time(datetime.combine(install_day, time(12))):
+            self.Score._compute_club_scores(companies=self.company)
+            hibernating = self.env.ref("loyalty_club.loyalty_club_segment_hibernating")
+            self.assertFalse(advocates.club_segment_id & (self.at_risk | hibernating))
+            self._run_job()
+        for partner in advocates:
+            running = self._enrollments(partner).filtered(lambda e: e.state == "active")
+            self.assertEqual(running.plan_id, self.env.ref("touch_plan.touch_plan_advocate"))
+            self.assertFalse(running.club_rule_id)
+
     def test_query_count_does_not_grow_with_the_clients(self):
         """One search per rule: finding and moving clients costs the same number
         of queries for two clients as for six (touch planning aside)."""

@@ -69,6 +69,7 @@ class TestClubPortal(ClubCommon, HttpCase):
         company_card = self._make_member(company, tier=self.gold)
         other_card = self._make_member(other_company, tier=self.platinum)
         self._issue(company_card, 1450)
+        company_card.club_tier_id.benefits = "50% more points and priority service."
         contact = new_test_user(self.env, login="club_contact", groups="base.group_portal")
         contact.partner_id.parent_id = company
         Partner.create({"name": "Other Contact", "parent_id": other_company.id})
@@ -82,6 +83,11 @@ class TestClubPortal(ClubCommon, HttpCase):
         self.assertNotIn("1450.0", response.text)
         self.assertIn(f'<bdi dir="ltr">{company_card.code}</bdi>', response.text, "isolated LTR")
         self.assertIn('breadcrumb-item active">Club</li>', response.text)
+        self.assertRegex(
+            response.text,
+            r'<div dir="auto" class="o_club_benefits"[^>]*>\s*(<p>)?50% more points',
+            "benefits in the direction of their own text (English on an Arabic page)",
+        )
         self.assertIn("<title>Customer Club", response.text)
         response = self.url_open(f"/my/club/{other_card.id}")
         self.assertEqual(response.status_code, 404, "not another company's card")

@@ -136,6 +136,20 @@ class TestClubReviewPreview(ClubReviewCommon):
                     savepoint.close(rollback=True)
                     self.env.invalidate_all()
 
+    def test_preview_from_the_menu_picks_the_only_club(self):
+        Program = self.env["loyalty.program"]
+        others = (
+            Program.search(
+                [("is_club", "=", True), ("company_id", "in", (False, self.env.company.id))]
+            )
+            - self.program
+        )
+        others.write({"active": False})
+        self.assertEqual(Form(self.env["loyalty.club.review.preview"]).program_id, self.program)
+        if others:  # the demo's club, back: two clubs, the manager picks
+            others[:1].write({"active": True})
+            self.assertFalse(Form(self.env["loyalty.club.review.preview"]).program_id)
+
     def test_preview_thresholds_out_of_order(self):
         wizard = self._wizard()
         with wizard.tier_line_ids.edit(1) as line:
@@ -224,7 +238,7 @@ class TestClubReviewSnapshot(ClubReviewCommon):
                 self.assertEqual(line.value_class, score.value_class)
                 self.assertAlmostEqual(line.clv, score.clv, places=2)
         regular_line = review.line_ids.filtered(lambda line: line.partner_id == self.regular)
-        self.assertAlmostEqual(regular_line.rfm_score, 4.3)
+        self.assertAlmostEqual(regular_line.rfm_score, 4.6)
         self.assertAlmostEqual(regular_line.clv, 4500.0, places=2)
         # a later change of the scores does not rewrite the snapshot
         self.company.write(
@@ -235,5 +249,5 @@ class TestClubReviewSnapshot(ClubReviewCommon):
             }
         )
         self._compute()
-        self.assertAlmostEqual(regular_line.rfm_score, 4.3)
+        self.assertAlmostEqual(regular_line.rfm_score, 4.6)
         self.assertAlmostEqual(scores[self.regular].rfm_score, 4.0)

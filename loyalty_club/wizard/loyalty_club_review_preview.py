@@ -68,7 +68,11 @@ class LoyaltyClubReviewPreview(models.TransientModel):
     def _default_program_id(self):
         if self.env.context.get("active_model") == "loyalty.program":
             return self.env.context.get("active_id")
-        return False
+        # opened from the menu: the company's only club, if it has just one
+        clubs = self.env["loyalty.program"].search(
+            [("is_club", "=", True), ("company_id", "in", (False, self.env.company.id))], limit=2
+        )
+        return clubs.id if len(clubs) == 1 else False
 
     @api.model
     def default_get(self, fields_list):

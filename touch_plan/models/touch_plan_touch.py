@@ -224,6 +224,16 @@ class TouchPlanTouch(models.Model):
                 or touch.is_email_replied
             )
 
+    @api.depends("name", "step_id.name")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        """A touch is shown under its step's name in the reader's language: a
+        rep or manager who switches to Arabic reads the touches planned while
+        they worked in English in Arabic too (``name`` keeps the name given at
+        planning, for search and sorting)."""
+        for touch in self:
+            touch.display_name = touch.step_id.name or touch.name
+
     @api.depends("state")
     def _compute_color(self):
         colors = {"planned": 0, "scheduled": 4, "done": 10, "skipped": 2, "cancelled": 1}
@@ -929,6 +939,16 @@ class TouchPlanTouch(models.Model):
         self.ensure_one()
         step = self.step_id
         note = Markup(step.note or "")
+        by_hand = step.channel not in (self.channel, "preferred")
+        if by_hand and step.fallback_channel == self.channel:
+            # an email or SMS step carried out by hand: the rep reads why first
+            channels = dict(self._fields["channel"]._description_selection(self.env))
+            why = self.skip_reason or _(
+                "The client cannot be reached by %(channel)s: %(fallback)s instead.",
+                channel=channels.get(step.channel, step.channel),
+                fallback=channels.get(self.channel, self.channel),
+            )
+            note = Markup("<p><strong>%s</strong></p>") % why + note
         if self.referral_ask:
             note += Markup("<p>%s</p>") % _(
                 "Referral ask: remind the client that you welcome the names of friends "

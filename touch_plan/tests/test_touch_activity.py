@@ -57,6 +57,8 @@ class TestTouchActivity(TouchPlanCase):
         self.assertRecordValues(call, [{"state": "done", "outcome": "reached"}])
         self.assertFalse(activity.exists())
         self.assertIn("Moved in, happy.", client.message_ids[0].body)
+        self.assertIn("Outcome:", client.message_ids[0].body, "the history says how it went")
+        self.assertIn("Reached the Client", client.message_ids[0].body)
         followup = self.Touch.search([("trigger_touch_id", "=", call.id)])
         self.assertEqual(followup.kind, "followup")
         self.assertEqual(followup.enrollment_id, enrollment)
@@ -116,6 +118,21 @@ class TestTouchActivity(TouchPlanCase):
         self.assertEqual(call.activity_id.summary, "Appel de courtoisie: Client Français")
         gift = enrollment.touch_ids.filtered(lambda t: t.kind == "gift")[:1]
         self.assertEqual(gift.name, gift.step_id.with_context(lang="fr_FR").name)
+
+    @freeze_time("2027-01-10")
+    def test_touches_read_in_the_readers_language(self):
+        """Planned while the rep worked in English, read by someone in French:
+        touches show their step's French name (lists, kanban, form, calendar)."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.call_step.with_context(lang="fr_FR").name = "Appel de courtoisie"
+        _client, _enrollment, call = self._due_call("Client Anglais")
+        self.assertEqual(call.name, self.call_step.with_context(lang="en_US").name)
+        self.assertEqual(call.with_context(lang="fr_FR").display_name, "Appel de courtoisie")
+        self.assertEqual(call.with_context(lang="en_US").display_name, call.name)
+        Touch = self.env["touch.plan.touch"]
+        for view_type in ("list", "kanban", "form"):
+            arch = Touch.get_view(view_type=view_type)["arch"]
+            self.assertIn('name="display_name"', arch, view_type)
 
     @freeze_time("2027-01-10")
     def test_enrolling_turns_due_touches_into_activities_at_once(self):

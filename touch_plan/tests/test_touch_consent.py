@@ -76,6 +76,10 @@ class TestTouchConsent(TouchPlanCase):
         # the follow-up note falls back to a letter in the rep's activities
         self.assertEqual(followup.channel, "letter")
         self.assertEqual(followup.state, "scheduled")
+        self.assertIn(
+            "The client cannot be reached by Email: Letter instead.",
+            str(followup.activity_id.note),
+        )
         self.assertEqual(followup.activity_id.user_id, self.rep)
         self.assertEqual(
             followup.activity_id.activity_type_id,

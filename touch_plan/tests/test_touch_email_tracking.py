@@ -197,6 +197,11 @@ class TestTouchEmailTracking(TouchEmailCase):
         self.assertEqual(touch.state, "scheduled")
         self.assertIn("Bounce", touch.skip_reason)
         self.assertEqual(touch.activity_id.res_id, client.id, "the rep calls the client")
+        self.assertIn(
+            "<p><strong>The email could not be delivered (",
+            str(touch.activity_id.note),
+            "the call's note says why the newsletter became a call",
+        )
         self.assertEqual(
             touch.activity_id.activity_type_id,
             self.env.ref("touch_plan.mail_activity_type_touch_call"),

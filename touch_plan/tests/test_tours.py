@@ -50,3 +50,18 @@ class TestTouchPlanTours(HttpCase):
             self.start_tour(
                 f"/odoo/res.partner/{self.client.id}", "touch_plan_partner_tour", login="tour_rep"
             )
+
+    def test_mark_done_in_the_chatter_updates_the_open_form(self):
+        """The call's activity marked done in the client's chatter: the form shows
+        the touch done (smart button, enrolment line) without a reload."""
+        self.call._process_due()
+        activity = self.call.activity_id
+        self.assertIn(activity, self.client.activity_ids)
+        self.assertEqual(self.client.touch_year_done_count, 0)
+        self.start_tour(
+            f"/odoo/res.partner/{self.client.id}",
+            "touch_plan_partner_mark_done_tour",
+            login="tour_rep",
+        )
+        self.assertRecordValues(self.call, [{"state": "done", "outcome": "reached"}])
+        self.assertFalse(activity.exists())

@@ -24,7 +24,7 @@ registry.category("web_tour.tours").add("touch_plan_rep_call_tour", {
         {
             content: "open the call",
             trigger:
-                ".o_data_row:contains('Tour Client'):contains('Check-in call') td[name='name']",
+                ".o_data_row:contains('Tour Client'):contains('Check-in call') td[name='display_name']",
             run: "click",
         },
         {
@@ -73,5 +73,46 @@ registry.category("web_tour.tours").add("touch_plan_partner_tour", {
             trigger: ".o_field_widget[name='touch_plan_enrollment_ids'] .o_data_row:contains('33 Touch: Lifetime Clients')",
         },
         ...screenshotSteps("touch_plan_partner"),
+    ],
+});
+
+// started on a contact's form with a call activity due: marked done in the
+// chatter, the form shows the touch done without a reload
+registry.category("web_tour.tours").add("touch_plan_partner_mark_done_tour", {
+    steps: () => [
+        {
+            content: "no touch done yet this year",
+            trigger:
+                ".o_form_view .oe_stat_button .o_field_widget[name='touch_year_done_count']:contains('0')",
+        },
+        {
+            content: "the call is among the client's activities",
+            trigger: ".o-mail-Activity:contains('Check-in call') .o-mail-Activity-markDone",
+            run: "click",
+        },
+        {
+            content: "mark it done",
+            trigger: ".o-mail-ActivityMarkAsDone button[aria-label='Done']",
+            run: "click",
+        },
+        {
+            content: "the touch counts as done on the form at once",
+            trigger:
+                ".o_form_view .oe_stat_button .o_field_widget[name='touch_year_done_count']:contains('1')",
+        },
+        {
+            content: "the activity left the chatter",
+            trigger: ".o-mail-Chatter:not(:has(.o-mail-Activity:contains('Check-in call')))",
+        },
+        {
+            content: "open the Touch Plans tab",
+            trigger: ".o_notebook a.nav-link:contains('Touch Plans')",
+            run: "click",
+        },
+        {
+            content: "the enrolment counts the call done",
+            trigger:
+                ".o_field_widget[name='touch_plan_enrollment_ids'] .o_data_row td[name='touch_done_count']:contains('1')",
+        },
     ],
 });
