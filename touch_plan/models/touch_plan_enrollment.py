@@ -179,6 +179,8 @@ class TouchPlanEnrollment(models.Model):
     def _message_start(self):
         """The chatter of new enrollments, in bulk: the creator and each responsible
         follow them, and their creation is logged (as ``mail.thread.create``)."""
+        if not self:
+            return
         context = self.env.context
         if not context.get("mail_create_nosubscribe") and self.env.user.active:
             self._message_subscribe(partner_ids=self.env.user.partner_id.ids)
