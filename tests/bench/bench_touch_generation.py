@@ -143,7 +143,13 @@ def _print_figures(row):
 def _setup_occasions(env, today):
     """Seven holidays for every country (the Lifetime plan's holiday cards), and
     the plan's newsletter and gift on today's day of the month: the bench's day
-    is the 1st of a month."""
+    is the 1st of a month.
+
+    Once per database: each size runs in its own process on the database of the
+    sizes before it, whose planned touches a change of the steps would replan.
+    """
+    if env["touch.plan.occasion"].search_count([("name", "=like", "Bench holiday %")]):
+        return
     env["touch.plan.occasion"].create(
         [
             {"name": f"Bench holiday {month}", "date_kind": "fixed", "month": str(month), "day": 15}

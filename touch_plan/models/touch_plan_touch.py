@@ -376,7 +376,8 @@ class TouchPlanTouch(models.Model):
         within their plan's lead time), in their order.
 
         One query, whatever the number of touches: a large enrolment filters
-        the touches it has just inserted without reading them back.
+        the touches it has just inserted without reading them back (each
+        looked up by its id, never a scan of the table).
         """
         if not self:
             return self
@@ -389,12 +390,12 @@ class TouchPlanTouch(models.Model):
             for row in self.env.execute_query(
                 SQL(
                     """SELECT touch.id
-                         FROM touch_plan_touch AS touch
+                         FROM unnest(%s::int[]) AS ids(id)
+                         JOIN touch_plan_touch AS touch ON touch.id = ids.id
                          JOIN touch_plan_enrollment AS enrollment
                               ON enrollment.id = touch.enrollment_id
                          JOIN touch_plan AS plan ON plan.id = touch.plan_id
-                        WHERE touch.id = ANY(%s)
-                          AND touch.state = 'planned'
+                        WHERE touch.state = 'planned'
                           AND enrollment.state = 'active'
                           AND touch.scheduled_date <= CASE
                               WHEN touch.channel IN %s THEN %s::date
