@@ -163,9 +163,33 @@ class TouchPlanEnrollment(models.Model):
         )
         plans._check_enrollable()
         self._check_running_unique(vals_list)
-        enrollments = super().create(vals_list)
+        if self.env.context.get("tracking_disable"):
+            enrollments = super().create(vals_list)
+        else:
+            # mail.thread's create follows and notifies the responsible of each new
+            # enrollment one at a time (queries per enrollment): done once per
+            # responsible instead, without an "assigned to you" email per enrollment
+            # (their touches reach the rep as activities)
+            bulk = self.with_context(tracking_disable=True)
+            enrollments = super(TouchPlanEnrollment, bulk).create(vals_list).with_env(self.env)
+            enrollments._message_start()
         enrollments._start()
         return enrollments
+
+    def _message_start(self):
+        """The chatter of new enrollments, in bulk: the creator and each responsible
+        follow them, and their creation is logged (as ``mail.thread.create``)."""
+        if not self:
+            return
+        context = self.env.context
+        if not context.get("mail_create_nosubscribe") and self.env.user.active:
+            self._message_subscribe(partner_ids=self.env.user.partner_id.ids)
+        for user, enrollments in self.grouped("user_id").items():
+            if user and user.active:
+                enrollments._message_subscribe(partner_ids=user.partner_id.ids)
+        if not context.get("mail_create_nolog"):
+            message = self[:1]._creation_message()
+            self._message_log_batch(bodies=dict.fromkeys(self.ids, message))
 
     def _start(self):
         """Plan the cycle's touches of new enrollments and turn those already
@@ -274,7 +298,7 @@ class TouchPlanEnrollment(models.Model):
         touches.write({"state": "cancelled", "skip_reason": reason})
         activities.sudo().unlink()
 
-    def _prepare_touch_values(self, step, day, occurrence, names=None):
+    def _prepare_touch_values(self, step, day, occurrence, cache=None):
         """Values of a touch of ``step`` on ``day``, complete.
 
         The related and computed columns are filled in too (with the values
@@ -282,30 +306,34 @@ class TouchPlanEnrollment(models.Model):
         by their INSERT alone, without being computed and updated after it.
         The touch is named after its step in the responsible's language.
 
-        :param names: optional cache ``{(step_id, lang): name}`` for bulk callers
+        :param cache: optional dict for bulk callers, kept across calls: the
+            values of each enrollment and step are computed once, only the day
+            and the occurrence change from one touch to the next (an override
+            adding values must not make them depend on the day either)
         """
         self.ensure_one()
-        user = step.user_id or self.user_id
-        lang = user.lang or self.env.lang or "en_US"
-        names = {} if names is None else names
-        if (step.id, lang) not in names:
-            names[step.id, lang] = step.with_context(lang=lang).name
-        return {
-            "enrollment_id": self.id,
-            "plan_id": self.plan_id.id,
-            "partner_id": self.partner_id.id,
-            "company_id": self.company_id.id,
-            "user_id": user.id,
-            "state": "planned",
-            "step_id": step.id,
-            "name": names[step.id, lang],
-            "kind": step.kind,
-            "channel": step._get_channel_for(self.partner_id.touch_plan_preferred_channel),
-            "scheduled_date": day,
-            "cycle_start": self.cycle_start,
-            "occurrence": occurrence,
-            "referral_ask": step.referral_ask,
-        }
+        cache = {} if cache is None else cache
+        key = (self.id, step.id)
+        if key not in cache:
+            user = step.user_id or self.user_id
+            lang = user.lang or self.env.lang or "en_US"
+            if (step.id, lang) not in cache:
+                cache[step.id, lang] = step.with_context(lang=lang).name
+            cache[key] = {
+                "enrollment_id": self.id,
+                "plan_id": self.plan_id.id,
+                "partner_id": self.partner_id.id,
+                "company_id": self.company_id.id,
+                "user_id": user.id,
+                "state": "planned",
+                "step_id": step.id,
+                "name": cache[step.id, lang],
+                "kind": step.kind,
+                "channel": step._get_channel_for(self.partner_id.touch_plan_preferred_channel),
+                "cycle_start": self.cycle_start,
+                "referral_ask": step.referral_ask,
+            }
+        return dict(cache[key], scheduled_date=day, occurrence=occurrence)
 
     def _generate_touches(self, steps=None, date_from=None):
         """Create the missing touches of the current cycle of the enrollments.
@@ -342,7 +370,7 @@ class TouchPlanEnrollment(models.Model):
         if preferring:
             self.env["touch.plan.channel.rule"]._apply_rules(preferring.partner_id)
         vals_list = []
-        names = {}
+        cache = {}
         for plan, plan_enrollments in enrollments.grouped("plan_id").items():
             plan_steps = plan.step_ids.filtered("active")
             if steps is not None:
@@ -350,12 +378,13 @@ class TouchPlanEnrollment(models.Model):
             for step in plan_steps:
                 dates = step._get_dates(plan_enrollments)
                 for enrollment in plan_enrollments:
+                    cycle_start = enrollment.cycle_start
                     for occurrence, day in enumerate(dates[enrollment.id], 1):
-                        key = (enrollment.id, step.id, enrollment.cycle_start, occurrence)
+                        key = (enrollment.id, step.id, cycle_start, occurrence)
                         if key in existing or (date_from and day < date_from):
                             continue
                         vals_list.append(
-                            enrollment._prepare_touch_values(step, day, occurrence, names)
+                            enrollment._prepare_touch_values(step, day, occurrence, cache)
                         )
         touches = Touch._create_planned(vals_list)
         if steps is None:

@@ -538,17 +538,28 @@ class TouchPlanStep(models.Model):
             key_dates = self.env["touch.plan.key.date"]._get_occurrences(
                 enrollments.partner_id, self.key_date_type_ids, date_from, date_to
             )
+        # the dates of a cycle are computed once for all the clients who share them
+        cycles = {}
         for enrollment in enrollments:
             start, end = enrollment.cycle_start, enrollment.cycle_end
             if occasion_dates is not None:
                 country = (enrollment.partner_id.country_id or enrollment.company_id.country_id).id
-                dates = occasion_dates[country]
+                cycle_key = (start, end, country)
+                dates = occasion_dates[country] if cycle_key not in cycles else None
             elif key_dates is not None:
+                cycle_key = None
                 dates = [day for _type, day in key_dates.get(enrollment.partner_id.id, [])]
             else:
-                dates = self._get_calendar_dates(start, end)
-            dates = sorted({day + offset for day in dates})
-            result[enrollment.id] = [day for day in dates if start <= day <= end][: self.count]
+                cycle_key = (start, end)
+                dates = self._get_calendar_dates(start, end) if cycle_key not in cycles else None
+            if dates is not None:
+                dates = sorted({day + offset for day in dates})
+                dates = [day for day in dates if start <= day <= end][: self.count]
+                if cycle_key is not None:
+                    cycles[cycle_key] = dates
+            else:
+                dates = cycles[cycle_key]
+            result[enrollment.id] = list(dates)
         return result
 
     def _get_calendar_dates(self, start, end):

@@ -42,10 +42,10 @@ class TouchPlanTouch(models.Model):
     _order = "scheduled_date, id"
 
     name = fields.Char(required=True)
-    enrollment_id = fields.Many2one(
-        "touch.plan.enrollment", required=True, ondelete="cascade", index=True
-    )
-    plan_id = fields.Many2one(related="enrollment_id.plan_id", store=True, index=True)
+    # no index of its own: the unique key (enrollment, step, cycle, occurrence)
+    # starts with it, and every index costs each of the cycle's inserted touches
+    enrollment_id = fields.Many2one("touch.plan.enrollment", required=True, ondelete="cascade")
+    plan_id = fields.Many2one(related="enrollment_id.plan_id", store=True)
     step_id = fields.Many2one("touch.plan.step", ondelete="set null", index=True)
     partner_id = fields.Many2one(
         related="enrollment_id.partner_id", store=True, index=True, string="Client"
@@ -58,7 +58,7 @@ class TouchPlanTouch(models.Model):
         readonly=False,
         index=True,
     )
-    company_id = fields.Many2one(related="enrollment_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(related="enrollment_id.company_id", store=True)
     kind = fields.Selection(TOUCH_KINDS, required=True, default="custom")
     channel = fields.Selection(CHANNELS, required=True, default="email")
     cycle_start = fields.Date(required=True)
@@ -102,7 +102,7 @@ class TouchPlanTouch(models.Model):
     sms_state = fields.Selection(related="sms_id.state", string="SMS Status")
     outcome = fields.Selection(OUTCOMES, tracking=True)
     skip_reason = fields.Char(tracking=True)
-    done_date = fields.Date(index=True)
+    done_date = fields.Date(index="btree_not_null")
     referral_ask = fields.Boolean(default=True)
     trigger_touch_id = fields.Many2one(
         "touch.plan.touch", string="Triggered By", ondelete="set null", readonly=True
@@ -383,20 +383,41 @@ class TouchPlanTouch(models.Model):
 
     def _filter_due(self):
         """The touches of ``self`` due now (emails on their day, manual ones
-        within their plan's lead time), read from memory."""
+        within their plan's lead time), in their order.
+
+        One query, whatever the number of touches: a large enrolment filters
+        the touches it has just inserted without reading them back (each
+        looked up by its id, never a scan of the table).
+        """
+        if not self:
+            return self
+        self.flush_model(["state", "channel", "scheduled_date", "enrollment_id", "plan_id"])
+        self.env["touch.plan.enrollment"].flush_model(["state"])
+        self.env["touch.plan"].flush_model(["activity_days_ahead"])
         today = fields.Date.context_today(self)
-        return self.filtered(
-            lambda t: (
-                t.state == "planned"
-                and t.enrollment_id.state == "active"
-                and t.scheduled_date
-                <= (
-                    today
-                    if t.channel in SENT_CHANNELS
-                    else today + datetime.timedelta(days=t.plan_id.activity_days_ahead)
+        due = {
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """SELECT touch.id
+                         FROM unnest(%s::int[]) AS ids(id)
+                         JOIN touch_plan_touch AS touch ON touch.id = ids.id
+                         JOIN touch_plan_enrollment AS enrollment
+                              ON enrollment.id = touch.enrollment_id
+                         JOIN touch_plan AS plan ON plan.id = touch.plan_id
+                        WHERE touch.state = 'planned'
+                          AND enrollment.state = 'active'
+                          AND touch.scheduled_date <= CASE
+                              WHEN touch.channel IN %s THEN %s::date
+                              ELSE %s::date + plan.activity_days_ahead END""",
+                    list(self._ids),
+                    SENT_CHANNELS,
+                    today,
+                    today,
                 )
             )
-        )
+        }
+        return self.browse([touch_id for touch_id in self._ids if touch_id in due])
 
     def _process_due(self):
         """Send the due email and SMS touches and give the manual ones to the reps.

@@ -194,3 +194,37 @@ class TestTouchCronQueries(TouchCronCase):
         large = self._measure_batch(20, "Large", self.BATCH_QUERY_BUDGET)
         chunks = 4 * (-(-20 * 30 // 100) - (-(-5 * 30 // 100)))
         self.assertLessEqual(large - small, chunks, f"{small} queries for 5, {large} for 20")
+
+    # queries of enrolling a batch of clients at once: the enrollments, their
+    # cycle's touches (one INSERT per 5,000), the due ones found by one query,
+    # and the immediate work of the lead time (emails sent, activities)
+    ENROL_QUERY_BUDGET = 75
+
+    def _measure_enrolment(self, count, prefix, budget=None):
+        partners = self.env["res.partner"]
+        for index in range(count):
+            partners |= self._create_client(f"{prefix} {index}")
+        self.env.flush_all()
+        self.env.invalidate_all()
+        counter = self.assertQueryCount(budget) if budget else contextlib.nullcontext()
+        with freeze_time("2027-02-08"), counter:
+            before = self.cr.sql_log_count
+            # enrolled in a cycle that started ten days ago: what fell due since is work now
+            enrollments = partners._touch_plan_enroll(self.lifetime, date_start="2027-01-29")
+            self.env.flush_all()
+            queries = self.cr.sql_log_count - before
+        touches = enrollments.touch_ids
+        self.assertEqual(len(touches), 30 * count)
+        self.assertTrue(touches.filtered(lambda t: t.channel == "email" and t.state == "done"))
+        self.assertTrue(touches.filtered(lambda t: t.channel != "email" and t.activity_id))
+        return queries
+
+    def test_enrolment_query_count_does_not_grow(self):
+        """Enrolling 20 clients at once costs the queries of enrolling 5: the
+        touches are inserted and filtered in bulk, never read back one by one;
+        only the ORM's chunking of the enrollments' INSERT and UPDATE (by 100
+        rows) may grow, which 20 clients do not reach."""
+        self._measure_enrolment(2, "Warm enrol")  # fills the ORM and template caches
+        small = self._measure_enrolment(5, "Small enrol", self.ENROL_QUERY_BUDGET)
+        large = self._measure_enrolment(20, "Large enrol", self.ENROL_QUERY_BUDGET)
+        self.assertEqual(large, small, f"{small} queries for 5, {large} for 20")

@@ -2,6 +2,8 @@ from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.tools import SQL, split_every
 
 BATCH_SIZE = 5000
+# field types whose column value depends on the Python value alone
+MEMO_TYPES = ("boolean", "char", "date", "datetime", "integer", "many2one", "selection")
 
 
 def can_insert(field):
@@ -48,17 +50,14 @@ def insert_rows(model, vals_list, batch_size=BATCH_SIZE):
     columns = SQL(", ").join(SQL.identifier(field.name) for field in fields)
     now = env.cr.now()
     ids = []
+    # the column value of a plain value depends on the value alone: converted once
+    memos = {field.name: {} for field in fields if field.type in MEMO_TYPES}
     for batch in split_every(batch_size, vals_list):
         # one array per column, unnested into rows: one query, few parameters
         arrays = SQL(", ").join(
             SQL(
                 "%s::%s[]",
-                [
-                    field.convert_to_column_insert(
-                        vals.get(field.name, defaults.get(field.name)), model, vals
-                    )
-                    for vals in batch
-                ],
+                _column_values(field, model, batch, defaults.get(field.name), memos),
                 SQL(field.column_type[0]),
             )
             for field in fields
@@ -94,3 +93,24 @@ def insert_rows(model, vals_list, batch_size=BATCH_SIZE):
             parents.invalidate_recordset(inverses)
             parents.modified(inverses)
     return model.browse(ids)
+
+
+def _column_values(field, model, batch, default, memos):
+    """The column values of ``field`` for the rows of ``batch``."""
+    name = field.name
+    memo = memos.get(name)
+    if memo is None:
+        return [
+            field.convert_to_column_insert(vals.get(name, default), model, vals) for vals in batch
+        ]
+    values = []
+    for vals in batch:
+        value = vals.get(name, default)
+        try:
+            values.append(memo[value])
+        except KeyError:
+            memo[value] = field.convert_to_column_insert(value, model, vals)
+            values.append(memo[value])
+        except TypeError:  # not hashable (a record, a list): no memo
+            values.append(field.convert_to_column_insert(value, model, vals))
+    return values
