@@ -77,13 +77,51 @@ registry.category("web_tour.tours").add("touch_plan_partner_tour", {
 });
 
 // started on a contact's form with a call activity due: marked done in the
-// chatter, the form shows the touch done without a reload
+// chatter, the form shows the touch done without a reload. The counts are
+// read before (a touch sent by email at enrolment may already be done) and
+// must grow by one.
+const doneCounts = {};
+
+function readCount(key) {
+    return function () {
+        doneCounts[key] = parseInt(this.anchor.textContent.trim(), 10);
+    };
+}
+
+function countGrew(key) {
+    return async function () {
+        const expected = doneCounts[key] + 1;
+        for (let waited = 0; waited < 10000; waited += 100) {
+            const element = document.querySelector(this.selector);
+            if (element && parseInt(element.textContent.trim(), 10) === expected) {
+                return;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        throw new Error(`${key}: expected ${expected} on the open form`);
+    };
+}
+
+const STAT_DONE = ".o_form_view .oe_stat_button .o_field_widget[name='touch_year_done_count']";
+const LINE_DONE =
+    ".o_field_widget[name='touch_plan_enrollment_ids'] .o_data_row td[name='touch_done_count']";
+
 registry.category("web_tour.tours").add("touch_plan_partner_mark_done_tour", {
     steps: () => [
         {
-            content: "no touch done yet this year",
-            trigger:
-                ".o_form_view .oe_stat_button .o_field_widget[name='touch_year_done_count']:contains('0')",
+            content: "the touches done this year",
+            trigger: STAT_DONE,
+            run: readCount("stat"),
+        },
+        {
+            content: "open the Touch Plans tab",
+            trigger: ".o_notebook a.nav-link:contains('Touch Plans')",
+            run: "click",
+        },
+        {
+            content: "the enrolment's touches done",
+            trigger: LINE_DONE,
+            run: readCount("line"),
         },
         {
             content: "the call is among the client's activities",
@@ -96,23 +134,18 @@ registry.category("web_tour.tours").add("touch_plan_partner_mark_done_tour", {
             run: "click",
         },
         {
-            content: "the touch counts as done on the form at once",
-            trigger:
-                ".o_form_view .oe_stat_button .o_field_widget[name='touch_year_done_count']:contains('1')",
-        },
-        {
             content: "the activity left the chatter",
             trigger: ".o-mail-Chatter:not(:has(.o-mail-Activity:contains('Check-in call')))",
         },
         {
-            content: "open the Touch Plans tab",
-            trigger: ".o_notebook a.nav-link:contains('Touch Plans')",
-            run: "click",
+            content: "the enrolment counts the call done at once",
+            trigger: LINE_DONE,
+            run: countGrew("line").bind({ selector: LINE_DONE }),
         },
         {
-            content: "the enrolment counts the call done",
-            trigger:
-                ".o_field_widget[name='touch_plan_enrollment_ids'] .o_data_row td[name='touch_done_count']:contains('1')",
+            content: "the touch counts as done on the form at once",
+            trigger: STAT_DONE,
+            run: countGrew("stat").bind({ selector: STAT_DONE }),
         },
     ],
 });
