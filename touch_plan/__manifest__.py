@@ -4,7 +4,7 @@
     "name": "Touch Plan",
     "summary": "The 33 touches a year system: yearly contact plans that turn "
     "into reps' activities and emails sent on the right dates",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "author": "Relationship Selling contributors",
     "maintainers": ["relationship-selling"],

@@ -204,7 +204,7 @@ class TouchPlanEnrollment(models.Model):
         # them, so that its memory does not grow with the number of clients
         batches = list(split_every(START_BATCH_SIZE, running.ids, running.browse))
         for batch in batches:
-            batch._generate_touches()._filter_due()._process_due()
+            batch._plan_touches()[1]._process_due()
             if len(batches) > 1:
                 self.env.invalidate_all()
 
@@ -344,14 +344,23 @@ class TouchPlanEnrollment(models.Model):
 
         :param steps: only these steps (plan edition); all active steps if None
         :param date_from: only touches on or after this date (plan edition)
+        :return: the new touches
         """
+        return self._plan_touches(steps, date_from)[0]
+
+    def _plan_touches(self, steps=None, date_from=None):
+        """:meth:`_generate_touches`, and which of the new touches are due now
+        (sorted out from their values, see ``touch.plan.touch._get_due_limits``).
+
+        :return: ``(new touches, those due)``
+        """
+        Touch = self.env["touch.plan.touch"].sudo()
         enrollments = self.filtered(lambda e: e.state in ("active", "paused"))
         if not enrollments:
-            return self.env["touch.plan.touch"]
+            return Touch.browse(), Touch.browse()
         # the user's right on the enrollments; creating their touches is the engine's work
         enrollments.check_access("write")
         enrollments = enrollments.sudo()
-        Touch = self.env["touch.plan.touch"].sudo()
         Touch.flush_model()
         existing = {
             tuple(row)
@@ -369,27 +378,30 @@ class TouchPlanEnrollment(models.Model):
         )
         if preferring:
             self.env["touch.plan.channel.rule"]._apply_rules(preferring.partner_id)
+        limits = Touch._get_due_limits(enrollments.plan_id)
         vals_list = []
+        due = []
         cache = {}
         for plan, plan_enrollments in enrollments.grouped("plan_id").items():
             plan_steps = plan.step_ids.filtered("active")
             if steps is not None:
                 plan_steps &= steps
+            running = {e.id: (e.cycle_start, e.state == "active") for e in plan_enrollments}
             for step in plan_steps:
                 dates = step._get_dates(plan_enrollments)
                 for enrollment in plan_enrollments:
-                    cycle_start = enrollment.cycle_start
+                    cycle_start, active = running[enrollment.id]
                     for occurrence, day in enumerate(dates[enrollment.id], 1):
                         key = (enrollment.id, step.id, cycle_start, occurrence)
                         if key in existing or (date_from and day < date_from):
                             continue
-                        vals_list.append(
-                            enrollment._prepare_touch_values(step, day, occurrence, cache)
-                        )
+                        vals = enrollment._prepare_touch_values(step, day, occurrence, cache)
+                        due.append(active and Touch._is_due(limits, plan.id, vals["channel"], day))
+                        vals_list.append(vals)
         touches = Touch._create_planned(vals_list)
         if steps is None:
             enrollments.filtered(lambda e: not e.touches_generated).touches_generated = True
-        return touches
+        return touches, touches.browse([id_ for id_, is_due in zip(touches.ids, due) if is_due])
 
     def _touch_plan_thank(self, count=1):
         """Plan the 'when the client refers someone' touches (thank-you).
@@ -565,9 +577,11 @@ class TouchPlanEnrollment(models.Model):
         (to_generate | due.enrollment_id).filtered(
             lambda e: e.error_date and e.error_date != today
         ).write({"error_date": False})
-        remaining = self.search_count(self._get_to_generate_domain()) + Touch.search_count(
-            Touch._get_due_domain()
-        )
+        # what is left, counted up to a few batches: enough for ir.cron to call
+        # again, where an exact count would read the whole backlog on every call
+        cap = 10 * batch_size
+        remaining = self.search_count(self._get_to_generate_domain(), limit=cap)
+        remaining += Touch.search_count(Touch._get_due_domain(), limit=cap)
         # a full auto-enrolment batch may leave records to enroll: call again
         remaining += int(len(enrolled) >= batch_size)
         done = len(enrolled) + len(to_generate) + len(due)

@@ -74,7 +74,6 @@ class TouchPlanTouch(models.Model):
         ],
         required=True,
         default="planned",
-        index=True,
         tracking=True,
     )
     activity_id = fields.Many2one(
@@ -175,6 +174,17 @@ class TouchPlanTouch(models.Model):
             "A touch of this step already exists for this occurrence of the cycle.",
         ),
     ]
+
+    def init(self):
+        # the daily job looks for the planned touches due by now: a few among
+        # millions, found by this index alone (the state has a handful of values
+        # and needs no index of its own)
+        self.env.cr.execute(
+            SQL(
+                """CREATE INDEX IF NOT EXISTS touch_plan_touch_planned_date_index
+                   ON touch_plan_touch (scheduled_date) WHERE state = 'planned'"""
+            )
+        )
 
     @api.constrains("outcome", "channel")
     def _check_outcome(self):
@@ -343,25 +353,38 @@ class TouchPlanTouch(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
+    def _get_due_limits(self, plans):
+        """When touches of ``plans`` are due: the rule of the daily job, of a new
+        enrollment and of a follow-up alike.
+
+        A planned touch of a running enrollment is due when its date is reached:
+        emails and SMS on their day, manual touches (calls, cards, gifts) within
+        their plan's lead time, so that the rep has them as activities in time.
+
+        :return: ``{plan_id: (last date of sent touches, last date of manual touches)}``
+        """
+        today = fields.Date.context_today(self)
+        return {
+            plan.id: (today, today + datetime.timedelta(days=plan.activity_days_ahead))
+            for plan in plans
+        }
+
+    @api.model
     def _get_due_domain(self):
-        """Touches to turn into work today: emails due, manual touches within lead time.
+        """Touches to turn into work today (see :meth:`_get_due_limits`).
 
         Enrollments that failed today are left for tomorrow (their error is in
         their chatter), so that one bad record never keeps the job running.
+        The planned touches up to the furthest limit are read from their own
+        index (``touch_plan_touch_planned_date_index``), however large the book.
         """
         today = fields.Date.context_today(self)
         plans = self.env["touch.plan"].with_context(active_test=False).search([])
+        limits = self._get_due_limits(plans)
         manual = expression.OR(
             [
-                [
-                    ("plan_id", "=", plan.id),
-                    (
-                        "scheduled_date",
-                        "<=",
-                        today + datetime.timedelta(days=plan.activity_days_ahead),
-                    ),
-                ]
-                for plan in plans
+                [("plan_id", "=", plan_id), ("scheduled_date", "<=", manual_limit)]
+                for plan_id, (_sent_limit, manual_limit) in limits.items()
             ]
             or [[("id", "=", 0)]]
         )
@@ -369,6 +392,7 @@ class TouchPlanTouch(models.Model):
             [
                 [
                     ("state", "=", "planned"),
+                    ("scheduled_date", "<=", max([today, *(l[1] for l in limits.values())])),
                     ("enrollment_id.state", "=", "active"),
                     ("enrollment_id.error_date", "!=", today),
                 ],
@@ -381,43 +405,22 @@ class TouchPlanTouch(models.Model):
             ]
         )
 
-    def _filter_due(self):
-        """The touches of ``self`` due now (emails on their day, manual ones
-        within their plan's lead time), in their order.
+    @api.model
+    def _is_due(self, limits, plan_id, channel, scheduled_date):
+        """Whether a planned touch of a running enrollment is due, from its values
+        (``limits`` from :meth:`_get_due_limits`): new touches are sorted out
+        without reading them back."""
+        return scheduled_date <= limits[plan_id][channel not in SENT_CHANNELS]
 
-        One query, whatever the number of touches: a large enrolment filters
-        the touches it has just inserted without reading them back (each
-        looked up by its id, never a scan of the table).
-        """
-        if not self:
-            return self
-        self.flush_model(["state", "channel", "scheduled_date", "enrollment_id", "plan_id"])
-        self.env["touch.plan.enrollment"].flush_model(["state"])
-        self.env["touch.plan"].flush_model(["activity_days_ahead"])
-        today = fields.Date.context_today(self)
-        due = {
-            row[0]
-            for row in self.env.execute_query(
-                SQL(
-                    """SELECT touch.id
-                         FROM unnest(%s::int[]) AS ids(id)
-                         JOIN touch_plan_touch AS touch ON touch.id = ids.id
-                         JOIN touch_plan_enrollment AS enrollment
-                              ON enrollment.id = touch.enrollment_id
-                         JOIN touch_plan AS plan ON plan.id = touch.plan_id
-                        WHERE touch.state = 'planned'
-                          AND enrollment.state = 'active'
-                          AND touch.scheduled_date <= CASE
-                              WHEN touch.channel IN %s THEN %s::date
-                              ELSE %s::date + plan.activity_days_ahead END""",
-                    list(self._ids),
-                    SENT_CHANNELS,
-                    today,
-                    today,
-                )
-            )
-        }
-        return self.browse([touch_id for touch_id in self._ids if touch_id in due])
+    def _filter_due(self):
+        """The touches of ``self`` due now (see :meth:`_get_due_limits`), in their order."""
+        touches = self.filtered(
+            lambda t: t.state == "planned" and t.enrollment_id.state == "active"
+        )
+        limits = self._get_due_limits(touches.plan_id)
+        return touches.filtered(
+            lambda t: self._is_due(limits, t.plan_id.id, t.channel, t.scheduled_date)
+        )
 
     def _process_due(self):
         """Send the due email and SMS touches and give the manual ones to the reps.
