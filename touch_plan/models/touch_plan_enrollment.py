@@ -67,8 +67,10 @@ class TouchPlanEnrollment(models.Model):
         tracking=True,
     )
     date_start = fields.Date(string="Enrolled On", required=True, default=fields.Date.context_today)
-    cycle_start = fields.Date(compute="_compute_cycle", store=True, readonly=False)
-    cycle_end = fields.Date(compute="_compute_cycle", store=True, readonly=False)
+    cycle_start = fields.Date(
+        compute="_compute_cycle", store=True, readonly=False, precompute=True
+    )
+    cycle_end = fields.Date(compute="_compute_cycle", store=True, readonly=False, precompute=True)
     touches_generated = fields.Boolean(
         copy=False, help="Technical: the touches of the current cycle exist."
     )
@@ -301,9 +303,9 @@ class TouchPlanEnrollment(models.Model):
     def _prepare_touch_values(self, step, day, occurrence, cache=None):
         """Values of a touch of ``step`` on ``day``, complete.
 
-        The related and computed columns are filled in too (with the values
-        their computation gives) so that touches created in bulk are written
-        by their INSERT alone, without being computed and updated after it.
+        The stored computed columns are filled in too (with the values their
+        computation gives) so that touches created in bulk are written by their
+        INSERT alone, without being computed and updated after it.
         The touch is named after its step in the responsible's language.
 
         :param cache: optional dict for bulk callers, kept across calls: the
@@ -315,24 +317,29 @@ class TouchPlanEnrollment(models.Model):
         cache = {} if cache is None else cache
         key = (self.id, step.id)
         if key not in cache:
-            user = step.user_id or self.user_id
-            lang = user.lang or self.env.lang or "en_US"
-            if (step.id, lang) not in cache:
-                cache[step.id, lang] = step.with_context(lang=lang).name
-            cache[key] = {
-                "enrollment_id": self.id,
-                "plan_id": self.plan_id.id,
-                "partner_id": self.partner_id.id,
-                "company_id": self.company_id.id,
-                "user_id": user.id,
-                "state": "planned",
-                "step_id": step.id,
-                "name": cache[step.id, lang],
-                "kind": step.kind,
-                "channel": step._get_channel_for(self.partner_id.touch_plan_preferred_channel),
-                "cycle_start": self.cycle_start,
-                "referral_ask": step.referral_ask,
-            }
+            # what depends on the enrollment, then on the step for such an enrollment
+            enrollment_key = ("enrollment", self.id)
+            if enrollment_key not in cache:
+                cache[enrollment_key] = (
+                    self.user_id,
+                    self.partner_id.touch_plan_preferred_channel,
+                    self.cycle_start,
+                )
+            responsible, preferred, cycle_start = cache[enrollment_key]
+            step_key = ("step", step.id, responsible.id, preferred)
+            if step_key not in cache:
+                user = step.user_id or responsible
+                lang = user.lang or self.env.lang or "en_US"
+                cache[step_key] = {
+                    "user_id": user.id,
+                    "state": "planned",
+                    "step_id": step.id,
+                    "name": step.with_context(lang=lang).name,
+                    "kind": step.kind,
+                    "channel": step._get_channel_for(preferred),
+                    "referral_ask": step.referral_ask,
+                }
+            cache[key] = dict(cache[step_key], enrollment_id=self.id, cycle_start=cycle_start)
         return dict(cache[key], scheduled_date=day, occurrence=occurrence)
 
     def _generate_touches(self, steps=None, date_from=None):
@@ -435,9 +442,7 @@ class TouchPlanEnrollment(models.Model):
                             step, today + relativedelta(days=step.offset_days), occurrence
                         )
                     )
-        touches = Touch.with_context(mail_create_nolog=True, tracking_disable=True).create(
-            vals_list
-        )
+        touches = Touch._create_planned(vals_list)
         touches._filter_due()._process_due()
         return touches
 

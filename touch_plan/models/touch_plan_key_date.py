@@ -3,7 +3,7 @@ import re
 
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import ValidationError
-from odoo.tools import split_every
+from odoo.tools import SQL, split_every
 from odoo.tools.misc import format_date
 
 # "--03-14" (ISO 8601 / vCard without year), "14/03", "14.03", "3-14", "14 03"
@@ -160,22 +160,34 @@ class TouchPlanKeyDate(models.Model):
             domain.append(("type_id", "in", key_date_types.ids))
         else:
             domain.append(("type_id.active", "=", True))
-        key_dates = self.search_fetch(domain, ["partner_id", "type_id", "date"])
-        # prefetch what the loop reads, one query per model
-        key_dates.type_id.fetch(["yearly"])
-        key_dates.partner_id.fetch(["company_id"])
-        for key_date in key_dates:
-            partner_id = key_date.partner_id.id
-            type_id = key_date.type_id.id
-            if not key_date.type_id.yearly:
-                if date_from <= key_date.date <= date_to:
-                    result[partner_id].append((type_id, key_date.date))
+        # tens of thousands of key dates for a large enrolment: read as rows (the
+        # access rules of the search kept), not as records field by field
+        self.flush_model(["partner_id", "type_id", "date"])
+        query = self._search(domain)
+        rows = self.env.execute_query(
+            query.select(
+                *(SQL.identifier(self._table, name) for name in ("partner_id", "type_id", "date"))
+            )
+        )
+        yearly = {
+            key_type.id: key_type.yearly
+            for key_type in self.env["touch.plan.key.date.type"].browse({row[1] for row in rows})
+        }
+        companies = {partner.id: partner.company_id for partner in partners}
+        # the date of a day in a year, per company (its Feb 29 policy)
+        made = {}
+        for partner_id, type_id, date in rows:
+            if not yearly[type_id]:
+                if date_from <= date <= date_to:
+                    result[partner_id].append((type_id, date))
                 continue
-            company = key_date.partner_id.company_id or self.env.company
-            month, day = key_date.date.month, key_date.date.day
-            for year in range(max(date_from.year, key_date.date.year), date_to.year + 1):
-                occurrence = company._touch_plan_make_date(year, month, day)
-                if date_from <= occurrence <= date_to and occurrence > key_date.date:
+            company = companies[partner_id] or self.env.company
+            for year in range(max(date_from.year, date.year), date_to.year + 1):
+                key = (company.id, year, date.month, date.day)
+                if key not in made:
+                    made[key] = company._touch_plan_make_date(year, date.month, date.day)
+                occurrence = made[key]
+                if date_from <= occurrence <= date_to and occurrence > date:
                     result[partner_id].append((type_id, occurrence))
         for occurrences in result.values():
             occurrences.sort(key=lambda occurrence: (occurrence[1], occurrence[0]))

@@ -45,11 +45,12 @@ class TouchPlanTouch(models.Model):
     # no index of its own: the unique key (enrollment, step, cycle, occurrence)
     # starts with it, and every index costs each of the cycle's inserted touches
     enrollment_id = fields.Many2one("touch.plan.enrollment", required=True, ondelete="cascade")
-    plan_id = fields.Many2one(related="enrollment_id.plan_id", store=True)
+    # the plan, client and company are the enrollment's, read (searched, grouped)
+    # through it: not copied into the millions of touches of a large book, where
+    # each stored many2one costs every inserted touch a foreign-key check
+    plan_id = fields.Many2one(related="enrollment_id.plan_id")
     step_id = fields.Many2one("touch.plan.step", ondelete="set null", index=True)
-    partner_id = fields.Many2one(
-        related="enrollment_id.partner_id", store=True, index=True, string="Client"
-    )
+    partner_id = fields.Many2one(related="enrollment_id.partner_id", string="Client")
     user_id = fields.Many2one(
         "res.users",
         string="Responsible",
@@ -58,7 +59,7 @@ class TouchPlanTouch(models.Model):
         readonly=False,
         index=True,
     )
-    company_id = fields.Many2one(related="enrollment_id.company_id", store=True)
+    company_id = fields.Many2one(related="enrollment_id.company_id")
     kind = fields.Selection(TOUCH_KINDS, required=True, default="custom")
     channel = fields.Selection(CHANNELS, required=True, default="email")
     cycle_start = fields.Date(required=True)
@@ -317,11 +318,12 @@ class TouchPlanTouch(models.Model):
         """Create the engine's planned touches in bulk (see :func:`insert_rows`).
 
         The engine creates the touches of a whole cycle at once (about 30 per
-        client, hundreds of thousands a night for a large book), where the ORM's
-        ``create`` costs several times the INSERT itself. ``vals_list`` holds
-        complete values, computed and related columns included (see
-        ``touch.plan.enrollment._prepare_touch_values``); as for the engine's
-        creates before: no chatter message, no follower and no tracking.
+        client, millions for a large book), and the follow-ups and thank-yous
+        of the touches done, where the ORM's ``create`` costs several times the
+        INSERT itself. ``vals_list`` holds complete values, stored computed
+        columns included (see ``touch.plan.enrollment._prepare_touch_values``);
+        as for the engine's creates before: no chatter message, no follower and
+        no tracking.
         Touches have no Python constraint on creation values, and no stored
         field of another model depends on them.
 
@@ -1121,4 +1123,4 @@ class TouchPlanTouch(models.Model):
                 )
                 vals["trigger_touch_id"] = touch.id
                 vals_list.append(vals)
-        return self.with_context(mail_create_nolog=True, tracking_disable=True).create(vals_list)
+        return self._create_planned(vals_list)
