@@ -67,9 +67,7 @@ class TouchPlanEnrollment(models.Model):
         tracking=True,
     )
     date_start = fields.Date(string="Enrolled On", required=True, default=fields.Date.context_today)
-    cycle_start = fields.Date(
-        compute="_compute_cycle", store=True, readonly=False, precompute=True
-    )
+    cycle_start = fields.Date(compute="_compute_cycle", store=True, readonly=False, precompute=True)
     cycle_end = fields.Date(compute="_compute_cycle", store=True, readonly=False, precompute=True)
     touches_generated = fields.Boolean(
         copy=False, help="Technical: the touches of the current cycle exist."
@@ -408,7 +406,8 @@ class TouchPlanEnrollment(models.Model):
         touches = Touch._create_planned(vals_list)
         if steps is None:
             enrollments.filtered(lambda e: not e.touches_generated).touches_generated = True
-        return touches, touches.browse([id_ for id_, is_due in zip(touches.ids, due) if is_due])
+        due_ids = [id_ for id_, is_due in zip(touches.ids, due, strict=True) if is_due]
+        return touches, touches.browse(due_ids)
 
     def _touch_plan_thank(self, count=1):
         """Plan the 'when the client refers someone' touches (thank-you).

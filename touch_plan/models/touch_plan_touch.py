@@ -383,6 +383,7 @@ class TouchPlanTouch(models.Model):
         today = fields.Date.context_today(self)
         plans = self.env["touch.plan"].with_context(active_test=False).search([])
         limits = self._get_due_limits(plans)
+        last = max([today, *(manual_limit for _sent_limit, manual_limit in limits.values())])
         manual = expression.OR(
             [
                 [("plan_id", "=", plan_id), ("scheduled_date", "<=", manual_limit)]
@@ -394,7 +395,7 @@ class TouchPlanTouch(models.Model):
             [
                 [
                     ("state", "=", "planned"),
-                    ("scheduled_date", "<=", max([today, *(l[1] for l in limits.values())])),
+                    ("scheduled_date", "<=", last),
                     ("enrollment_id.state", "=", "active"),
                     ("enrollment_id.error_date", "!=", today),
                 ],
