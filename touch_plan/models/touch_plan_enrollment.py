@@ -131,9 +131,15 @@ class TouchPlanEnrollment(models.Model):
     @api.depends("date_start")
     def _compute_cycle(self):
         for enrollment in self:
-            start = enrollment.date_start or fields.Date.context_today(self)
-            enrollment.cycle_start = start
-            enrollment.cycle_end = start + relativedelta(years=1, days=-1)
+            enrollment.cycle_start, enrollment.cycle_end = self._get_first_cycle(
+                enrollment.date_start
+            )
+
+    @api.model
+    def _get_first_cycle(self, date_start):
+        """``(first day, last day)`` of the first yearly cycle of an enrollment."""
+        start = fields.Date.to_date(date_start) or fields.Date.context_today(self)
+        return start, start + relativedelta(years=1, days=-1)
 
     def _compute_touch_counts(self):
         """Touches of the current cycle (the figures the client's form shows)."""
@@ -158,6 +164,9 @@ class TouchPlanEnrollment(models.Model):
             if vals.get("partner_id") and not vals.get("res_model"):
                 vals.setdefault("res_model", "res.partner")
                 vals.setdefault("res_id", vals["partner_id"])
+            # the cycle in the INSERT, not computed and written after it
+            if vals.get("date_start") and not ("cycle_start" in vals or "cycle_end" in vals):
+                vals["cycle_start"], vals["cycle_end"] = self._get_first_cycle(vals["date_start"])
         plans = self.env["touch.plan"].browse(
             [vals["plan_id"] for vals in vals_list if vals.get("plan_id")]
         )

@@ -4,7 +4,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common_touch import TouchPlanCase
 
@@ -228,3 +228,44 @@ class TestTouchCronQueries(TouchCronCase):
         small = self._measure_enrolment(5, "Small enrol", self.ENROL_QUERY_BUDGET)
         large = self._measure_enrolment(20, "Large enrol", self.ENROL_QUERY_BUDGET)
         self.assertEqual(large, small, f"{small} queries for 5, {large} for 20")
+
+    def test_due_touches_are_read_from_the_planned_date_index(self):
+        """The daily job's search of due touches can be answered by the index of
+        the planned touches by date (a few rows among the millions of a large
+        book); the state alone has no index, and the plan, client and company
+        of a touch are its enrollment's, not copied into each row."""
+        with freeze_time("2027-01-10"):
+            self._enroll_clients(3, "Index")
+        rows = self.env.execute_query(
+            SQL("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'touch_plan_touch'")
+        )
+        indexes = dict(rows)
+        self.assertIn(
+            "WHERE ((state)::text = 'planned'::text)",
+            indexes.get("touch_plan_touch_planned_date_index", ""),
+        )
+        self.assertNotIn("touch_plan_touch__state_index", indexes)
+        columns = {
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """SELECT column_name FROM information_schema.columns
+                        WHERE table_name = 'touch_plan_touch'"""
+                )
+            )
+        }
+        self.assertFalse(columns & {"plan_id", "partner_id", "company_id"})
+        with freeze_time("2027-02-08"):
+            query = self.Touch._search(self.Touch._get_due_domain(), order="scheduled_date, id")
+            self.env.flush_all()
+            self.env.cr.execute("SET LOCAL enable_seqscan = off")
+            self.env.cr.execute("SET LOCAL enable_bitmapscan = off")
+            plan = "\n".join(
+                row[0] for row in self.env.execute_query(SQL("EXPLAIN %s", query.select()))
+            )
+            self.env.cr.execute("RESET enable_seqscan")
+            self.env.cr.execute("RESET enable_bitmapscan")
+            due = self.Touch.search(self.Touch._get_due_domain())
+        self.assertIn("touch_plan_touch_planned_date_index", plan)
+        self.assertTrue(due)
+        self.assertEqual(set(due.mapped("state")), {"planned"})

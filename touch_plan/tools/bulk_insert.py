@@ -1,3 +1,8 @@
+import datetime
+import io
+
+import psycopg2.extensions
+
 from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.tools import SQL, split_every
 
@@ -14,23 +19,28 @@ def can_insert(field):
 
 
 def insert_rows(model, vals_list, batch_size=BATCH_SIZE):
-    """Insert rows of ``model`` with one ``INSERT ... SELECT FROM unnest()`` per batch.
+    """Insert rows of ``model`` with one ``COPY`` per batch, as Odoo's own
+    ``_ensure_xml_id`` does.
 
     Meant for the large append-only sets where the per-record work of
-    ``create()`` dominates: the touches of a contact plan, the lines and tier
-    history of a club review. Unlike ``create()``, nothing is computed, checked,
-    tracked or logged in the chatter: ``vals_list`` must hold the final value of
-    every stored column to fill, stored related and computed fields included;
-    the other columns get their default (read once for all rows). Only plain
-    column fields are accepted (no x2many, translated or company-dependent field).
+    ``create()`` dominates: the touches of a contact plan, the mails of a
+    batch. Unlike ``create()``, nothing is computed, checked, tracked or logged
+    in the chatter: ``vals_list`` must hold the final value of every stored
+    column to fill, stored computed fields included; the other columns get
+    their default (read once for all rows). Only plain column fields are
+    accepted (no x2many, translated or company-dependent field). The database
+    checks its constraints (foreign keys, unique keys) on every row as for an
+    ``INSERT``; the ids come from the table's sequence, taken for the batch at
+    once (``COPY`` returns none), and the rows are parsed as text, not as the
+    SQL literals of an ``INSERT`` (a third of its time for millions of rows).
 
     As ``create()`` does, the caches of the one2many fields pointing to the new
     rows are invalidated and the fields depending on them marked to recompute.
 
     :param model: an (empty) recordset of the model to insert into
     :param vals_list: list of ``{field_name: value}`` in the ``write()`` format
-    :param batch_size: rows per INSERT
-    :return: the new records
+    :param batch_size: rows per COPY
+    :return: the new records, in the order of ``vals_list``
     """
     if not vals_list:
         return model.browse()
@@ -47,40 +57,34 @@ def insert_rows(model, vals_list, batch_size=BATCH_SIZE):
     for field in fields:
         if not can_insert(field):
             raise ValueError(f"{field} cannot be inserted in bulk")
-    columns = SQL(", ").join(SQL.identifier(field.name) for field in fields)
-    now = env.cr.now()
+    sequence = env.execute_query(SQL("SELECT pg_get_serial_sequence(%s, 'id')", model._table))[0][0]
+    copy = SQL(
+        "COPY %s (id, %s, %s) FROM STDIN",
+        SQL.identifier(model._table),
+        SQL(", ").join(SQL.identifier(field.name) for field in fields),
+        SQL(", ").join(SQL.identifier(name) for name in LOG_ACCESS_COLUMNS),
+    )
+    # create_uid, create_date, write_uid, write_date
+    log_access = "\t".join(_copy_text(value) for value in (env.uid, env.cr.now()) * 2)
     ids = []
-    # the column value of a plain value depends on the value alone: converted once
+    # the text of a plain value depends on the value alone: converted once
     memos = {field.name: {} for field in fields if field.type in MEMO_TYPES}
     for batch in split_every(batch_size, vals_list):
-        # one array per column, unnested into rows: one query, few parameters
-        arrays = SQL(", ").join(
-            SQL(
-                "%s::%s[]",
-                _column_values(field, model, batch, defaults.get(field.name), memos),
-                SQL(field.column_type[0]),
-            )
-            for field in fields
-        )
-        ids.extend(
+        batch_ids = [
             row[0]
             for row in env.execute_query(
-                SQL(
-                    """
-                    INSERT INTO %(table)s (%(columns)s, %(log_columns)s)
-                    SELECT %(columns)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                      FROM unnest(%(arrays)s) AS v(%(columns)s)
-                    RETURNING id
-                    """,
-                    table=SQL.identifier(model._table),
-                    columns=columns,
-                    log_columns=SQL(", ").join(SQL.identifier(name) for name in LOG_ACCESS_COLUMNS),
-                    uid=env.uid,
-                    now=now,
-                    arrays=arrays,
-                )
+                SQL("SELECT nextval(%s) FROM generate_series(1, %s)", sequence, len(batch))
             )
+        ]
+        columns = [
+            _column_texts(field, model, batch, defaults.get(field.name), memos) for field in fields
+        ]
+        text = "".join(
+            "\t".join((str(row_id), *row, log_access)) + "\n"
+            for row_id, *row in zip(batch_ids, *columns, strict=True)
         )
+        _copy_from(env.cr, copy, text)
+        ids.extend(batch_ids)
     # the new rows are in the one2many fields of their parents
     for field in fields:
         if field.type != "many2one":
@@ -95,22 +99,53 @@ def insert_rows(model, vals_list, batch_size=BATCH_SIZE):
     return model.browse(ids)
 
 
-def _column_values(field, model, batch, default, memos):
-    """The column values of ``field`` for the rows of ``batch``."""
+def _copy_from(cr, copy, text):
+    """``COPY ... FROM STDIN`` of ``text`` (without gevent's wait callback, which
+    COPY does not support, as in ``odoo.models._ensure_xml_id``)."""
+    callback = psycopg2.extensions.get_wait_callback()
+    psycopg2.extensions.set_wait_callback(None)
+    try:
+        cr.copy_expert(copy.code, io.StringIO(text))
+    finally:
+        psycopg2.extensions.set_wait_callback(callback)
+
+
+# COPY's text format: backslash escapes, \N for NULL
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value):
+    """The text of a column value (as converted by ``convert_to_column_insert``)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(" ")
+    if isinstance(value, (datetime.date, int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return value.translate(COPY_ESCAPES)
+    raise ValueError(f"{value!r} cannot be inserted in bulk")
+
+
+def _column_texts(field, model, batch, default, memos):
+    """The column texts of ``field`` for the rows of ``batch``."""
     name = field.name
     memo = memos.get(name)
     if memo is None:
         return [
-            field.convert_to_column_insert(vals.get(name, default), model, vals) for vals in batch
+            _copy_text(field.convert_to_column_insert(vals.get(name, default), model, vals))
+            for vals in batch
         ]
-    values = []
+    texts = []
     for vals in batch:
         value = vals.get(name, default)
         try:
-            values.append(memo[value])
+            texts.append(memo[value])
         except KeyError:
-            memo[value] = field.convert_to_column_insert(value, model, vals)
-            values.append(memo[value])
+            memo[value] = _copy_text(field.convert_to_column_insert(value, model, vals))
+            texts.append(memo[value])
         except TypeError:  # not hashable (a record, a list): no memo
-            values.append(field.convert_to_column_insert(value, model, vals))
-    return values
+            texts.append(_copy_text(field.convert_to_column_insert(value, model, vals)))
+    return texts
