@@ -957,44 +957,60 @@ class TouchPlanTouch(models.Model):
                     deadlines[touch.id] = day
         return deadlines
 
-    def _get_activity_texts(self):
+    def _get_activity_texts(self, cache=None):
         """Summary and note of the touch's activity, in the language of ``self.env``.
 
         The note is HTML: the step's instructions (``Markup``) followed by the
         referral ask, the text escaped into its paragraph, never the tags.
+
+        :param cache: optional dict for bulk callers, kept across calls: the
+            note of a step in a language (for a channel, reason and referral
+            ask) is built once, only the client's name changes
         """
         self.ensure_one()
+        cache = {} if cache is None else cache
         step = self.step_id
-        note = Markup(step.note or "")
-        by_hand = step.channel not in (self.channel, "preferred")
-        if by_hand and step.fallback_channel == self.channel:
-            # an email or SMS step carried out by hand: the rep reads why first
-            channels = dict(self._fields["channel"]._description_selection(self.env))
-            why = self.skip_reason or _(
-                "The client cannot be reached by %(channel)s: %(fallback)s instead.",
-                channel=channels.get(step.channel, step.channel),
-                fallback=channels.get(self.channel, self.channel),
-            )
-            note = Markup("<p><strong>%s</strong></p>") % why + note
-        if self.referral_ask:
-            note += Markup("<p>%s</p>") % _(
-                "Referral ask: remind the client that you welcome the names of friends "
-                "or colleagues who could use your help, and how to reach you."
-            )
+        key = (step.id, self.env.lang, self.channel, self.skip_reason, self.referral_ask)
+        if key not in cache:
+            note = Markup(step.note or "")
+            by_hand = step.channel not in (self.channel, "preferred")
+            if by_hand and step.fallback_channel == self.channel:
+                # an email or SMS step carried out by hand: the rep reads why first
+                channels = dict(self._fields["channel"]._description_selection(self.env))
+                why = self.skip_reason or _(
+                    "The client cannot be reached by %(channel)s: %(fallback)s instead.",
+                    channel=channels.get(step.channel, step.channel),
+                    fallback=channels.get(self.channel, self.channel),
+                )
+                note = Markup("<p><strong>%s</strong></p>") % why + note
+            if self.referral_ask:
+                note += Markup("<p>%s</p>") % _(
+                    "Referral ask: remind the client that you welcome the names of friends "
+                    "or colleagues who could use your help, and how to reach you."
+                )
+            cache[key] = (note, step.name)
+        note, step_name = cache[key]
         summary = _(
             "%(touch)s: %(client)s",
-            touch=step.name or self.name,
+            touch=step_name or self.name,
             client=self.partner_id.display_name or self.enrollment_id.name,
         )
         return summary, note
 
-    def _prepare_activity_values(self, deadline, record, activity_types):
+    def _prepare_activity_values(self, deadline, record, activity_types, cache=None):
         """Values of the activity of the touch, on the enrolled ``record``, in the
-        responsible's language."""
+        responsible's language.
+
+        :param cache: optional dict for bulk callers (see :meth:`_get_activity_texts`)
+        """
         self.ensure_one()
+        cache = {} if cache is None else cache
         user = self.user_id or self.env.user
+        lang = user.lang or self.env.lang
+        if ("env", lang) not in cache:
+            cache["env", lang] = self.with_context(lang=lang).env
         activity_type = self.step_id.activity_type_id or activity_types.get(self.channel)
-        summary, note = self.with_context(lang=user.lang or self.env.lang)._get_activity_texts()
+        summary, note = self.with_env(cache["env", lang])._get_activity_texts(cache)
         return {
             "res_model_id": self.env["ir.model"]._get_id(record._name),
             "res_id": record.id,
@@ -1018,8 +1034,11 @@ class TouchPlanTouch(models.Model):
             channel: self.env.ref(xmlid, raise_if_not_found=False)
             for channel, xmlid in ACTIVITY_TYPES.items()
         }
+        cache = {}
         vals_list = [
-            touch._prepare_activity_values(deadlines[touch.id], records[touch.id], activity_types)
+            touch._prepare_activity_values(
+                deadlines[touch.id], records[touch.id], activity_types, cache
+            )
             for touch in touches
         ]
         # the notes are the steps' texts: sanitized once per distinct note, not per activity
