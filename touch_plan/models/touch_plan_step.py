@@ -538,17 +538,29 @@ class TouchPlanStep(models.Model):
             key_dates = self.env["touch.plan.key.date"]._get_occurrences(
                 enrollments.partner_id, self.key_date_type_ids, date_from, date_to
             )
-        # the dates of a cycle are computed once for all the clients who share them
+        # the dates of a cycle are computed once for all the clients who share them;
+        # the enrollments' values are read as lists, not record by record
+        countries = partner_ids = None
+        if occasion_dates is not None:
+            countries = [(e.partner_id.country_id or e.company_id.country_id).id for e in enrollments]
+        elif key_dates is not None:
+            partner_ids = [enrollment.partner_id.id for enrollment in enrollments]
         cycles = {}
-        for enrollment in enrollments:
-            start, end = enrollment.cycle_start, enrollment.cycle_end
-            if occasion_dates is not None:
-                country = (enrollment.partner_id.country_id or enrollment.company_id.country_id).id
+        for index, (enrollment_id, start, end) in enumerate(
+            zip(
+                enrollments._ids,
+                enrollments.mapped("cycle_start"),
+                enrollments.mapped("cycle_end"),
+                strict=True,
+            )
+        ):
+            if countries is not None:
+                country = countries[index]
                 cycle_key = (start, end, country)
                 dates = occasion_dates[country] if cycle_key not in cycles else None
-            elif key_dates is not None:
+            elif partner_ids is not None:
                 cycle_key = None
-                dates = [day for _type, day in key_dates.get(enrollment.partner_id.id, [])]
+                dates = [day for _type, day in key_dates.get(partner_ids[index], [])]
             else:
                 cycle_key = (start, end)
                 dates = self._get_calendar_dates(start, end) if cycle_key not in cycles else None
@@ -559,7 +571,7 @@ class TouchPlanStep(models.Model):
                     cycles[cycle_key] = dates
             else:
                 dates = cycles[cycle_key]
-            result[enrollment.id] = list(dates)
+            result[enrollment_id] = list(dates)
         return result
 
     def _get_calendar_dates(self, start, end):

@@ -1,5 +1,6 @@
 import datetime
 import io
+import itertools
 
 import psycopg2.extensions
 
@@ -79,10 +80,8 @@ def insert_rows(model, vals_list, batch_size=BATCH_SIZE):
         columns = [
             _column_texts(field, model, batch, defaults.get(field.name), memos) for field in fields
         ]
-        text = "".join(
-            "\t".join((str(row_id), *row, log_access)) + "\n"
-            for row_id, *row in zip(batch_ids, *columns, strict=True)
-        )
+        rows = zip(map(str, batch_ids), *columns, itertools.repeat(log_access))
+        text = "\n".join(map("\t".join, rows)) + "\n"
         _copy_from(env.cr, copy, text)
         ids.extend(batch_ids)
     # the new rows are in the one2many fields of their parents
@@ -132,20 +131,18 @@ def _copy_text(value):
 def _column_texts(field, model, batch, default, memos):
     """The column texts of ``field`` for the rows of ``batch``."""
     name = field.name
+    values = [vals.get(name, default) for vals in batch]
     memo = memos.get(name)
-    if memo is None:
-        return [
-            _copy_text(field.convert_to_column_insert(vals.get(name, default), model, vals))
-            for vals in batch
-        ]
-    texts = []
-    for vals in batch:
-        value = vals.get(name, default)
+    if memo is not None:
         try:
-            texts.append(memo[value])
-        except KeyError:
-            memo[value] = _copy_text(field.convert_to_column_insert(value, model, vals))
-            texts.append(memo[value])
+            # the rows of each new value, the first one kept (converted with it)
+            first = dict(zip(reversed(values), reversed(batch), strict=True))
+            for value in first.keys() - memo.keys():
+                memo[value] = _copy_text(field.convert_to_column_insert(value, model, first[value]))
+            return list(map(memo.__getitem__, values))
         except TypeError:  # not hashable (a record, a list): no memo
-            texts.append(_copy_text(field.convert_to_column_insert(value, model, vals)))
-    return texts
+            pass
+    return [
+        _copy_text(field.convert_to_column_insert(value, model, vals))
+        for value, vals in zip(values, batch, strict=True)
+    ]
