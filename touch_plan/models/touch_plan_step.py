@@ -542,7 +542,10 @@ class TouchPlanStep(models.Model):
         # the enrollments' values are read as lists, not record by record
         countries = partner_ids = None
         if occasion_dates is not None:
-            countries = [(e.partner_id.country_id or e.company_id.country_id).id for e in enrollments]
+            countries = [
+                (enrollment.partner_id.country_id or enrollment.company_id.country_id).id
+                for enrollment in enrollments
+            ]
         elif key_dates is not None:
             partner_ids = [enrollment.partner_id.id for enrollment in enrollments]
         cycles = {}
