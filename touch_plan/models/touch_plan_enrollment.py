@@ -168,7 +168,7 @@ class TouchPlanEnrollment(models.Model):
             if vals.get("date_start") and not ("cycle_start" in vals or "cycle_end" in vals):
                 vals["cycle_start"], vals["cycle_end"] = self._get_first_cycle(vals["date_start"])
         plans = self.env["touch.plan"].browse(
-            [vals["plan_id"] for vals in vals_list if vals.get("plan_id")]
+            {vals["plan_id"] for vals in vals_list if vals.get("plan_id")}
         )
         plans._check_enrollable()
         self._check_running_unique(vals_list)
