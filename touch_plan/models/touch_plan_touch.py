@@ -177,13 +177,14 @@ class TouchPlanTouch(models.Model):
     ]
 
     def init(self):
-        # the daily job looks for the planned touches due by now: a few among
-        # millions, found by this index alone (the state has a handful of values
-        # and needs no index of its own)
+        # the daily job takes the planned touches due by now, oldest first, a
+        # batch at a time: a few among millions, read in the job's order from
+        # this index alone (the state has a handful of values and needs no
+        # index of its own)
         self.env.cr.execute(
             SQL(
                 """CREATE INDEX IF NOT EXISTS touch_plan_touch_planned_date_index
-                   ON touch_plan_touch (scheduled_date) WHERE state = 'planned'"""
+                   ON touch_plan_touch (scheduled_date, id) WHERE state = 'planned'"""
             )
         )
 

@@ -249,7 +249,7 @@ class TestTouchCronQueries(TouchCronCase):
             )
         )
         self.assertIn(
-            "(scheduled_date) WHERE ((state)::text = 'planned'::text)",
+            "(scheduled_date, id) WHERE ((state)::text = 'planned'::text)",
             indexes.get("touch_plan_touch_planned_date_index", ""),
         )
         self.assertNotIn("touch_plan_touch__state_index", indexes)
