@@ -73,7 +73,7 @@ from freezegun import freeze_time
 from odoo import fields, sql_db
 from odoo.tools import SQL
 
-from odoo.addons.touch_plan.tools import insert_rows
+from odoo.addons.touch_plan.tools import bulk_insert, insert_rows
 
 LOOP_SAMPLE = 1000
 EMAIL_SAMPLE = 500
@@ -608,9 +608,10 @@ def _bench_size(env, size, today):
     mails_before = env["mail.mail"].search_count([])
 
     queries = sql_db.sql_counter
-    generate, emails, activities = _counter(), _counter(), _counter()
+    generate, emails, activities, copies = _counter(), _counter(), _counter(), _counter()
     with (
         _timed(type(Enrollment), "_plan_touches", generate),
+        _timed(bulk_insert, "_copy_from", copies),
         _timed(type(Touch), "_send_emails", emails),
         _timed(type(Touch), "_schedule_activities", activities),
     ):
@@ -620,6 +621,7 @@ def _bench_size(env, size, today):
         with _profiled(env, f"enrolment of {size} clients"):
             enrollments = _enrol(env, plan, partners, today)
         enroll_seconds = time.perf_counter() - start - generate["seconds"]
+        enroll_copy_seconds = copies["seconds"]
         enroll_queries = sql_db.sql_counter - queries
         print(f"touch_generation: daily job of {size} clients ...", flush=True)
         emails.update(_counter())
@@ -685,6 +687,7 @@ def _bench_size(env, size, today):
         "enroll_s": enroll_seconds,
         "generate_s": generate["seconds"],
         "enroll_total_s": enroll_seconds + generate["seconds"],
+        "enroll_copy_s": enroll_copy_seconds,
         "enroll_queries_per_client": enroll_queries / size,
         "cron_s": cron_seconds,
         "cron_calls": calls,
@@ -717,6 +720,7 @@ def _print_table(rows):
         ("reached calls marked done, follow-ups planned (s)", "{reached_s:.1f}"),
         ("enroll: create enrollments, send, schedule (s)", "{enroll_s:.1f}"),
         ("enroll: create touches (s)", "{generate_s:.1f}"),
+        ("  of which PostgreSQL's COPY of the rows (s)", "{enroll_copy_s:.1f}"),
         ("enroll: total (s)   [target < 300 at 100k]", "{enroll_total_s:.1f}"),
         ("SQL queries per client (enrolment)", "{enroll_queries_per_client:.2f}"),
         ("daily cron, whole run (s)   [target < 60 at 10k]", "{cron_s:.1f}"),
