@@ -58,7 +58,6 @@ def insert_rows(model, vals_list, batch_size=BATCH_SIZE):
     for field in fields:
         if not can_insert(field):
             raise ValueError(f"{field} cannot be inserted in bulk")
-    sequence = env.execute_query(SQL("SELECT pg_get_serial_sequence(%s, 'id')", model._table))[0][0]
     copy = SQL(
         "COPY %s (id, %s, %s) FROM STDIN",
         SQL.identifier(model._table),
@@ -74,7 +73,12 @@ def insert_rows(model, vals_list, batch_size=BATCH_SIZE):
         batch_ids = [
             row[0]
             for row in env.execute_query(
-                SQL("SELECT nextval(%s) FROM generate_series(1, %s)", sequence, len(batch))
+                SQL(
+                    "SELECT nextval((SELECT pg_get_serial_sequence(%s, 'id'))) "
+                    "FROM generate_series(1, %s)",
+                    model._table,
+                    len(batch),
+                )
             )
         ]
         columns = [
