@@ -161,7 +161,7 @@ class TestTouchCron(TouchCronCase):
 class TestTouchCronQueries(TouchCronCase):
     # queries of one cron batch: generating a cycle's touches, sending the due
     # emails and scheduling the due activities of the batch's enrollments
-    BATCH_QUERY_BUDGET = 67
+    BATCH_QUERY_BUDGET = 64
 
     def _measure_batch(self, count, prefix, budget=None):
         with freeze_time("2027-01-10"):
@@ -201,7 +201,7 @@ class TestTouchCronQueries(TouchCronCase):
     # cycle's touches (ids from the sequence and one COPY per 5,000, which no
     # query counter sees), the due ones sorted out from their values without a
     # query, and the immediate work of the lead time (emails sent, activities)
-    ENROL_QUERY_BUDGET = 73
+    ENROL_QUERY_BUDGET = 70
 
     def _measure_enrolment(self, count, prefix, budget=None):
         partners = self.env["res.partner"]
