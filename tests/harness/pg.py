@@ -105,8 +105,9 @@ class Cluster:
 
     ``durable`` keeps PostgreSQL's crash safety (fsync and synchronous
     commits): the run command's demo database lives there. Throwaway test and
-    bench clusters trade it for speed, and get 1 GB of shared buffers. ``clock`` is an environment that moves
-    the server's clock (libfaketime), for ``test --today``.
+    bench clusters trade it for speed, and get 1 GB of shared buffers.
+    ``clock`` is an environment that moves the server's clock (libfaketime),
+    for ``test --today``.
     """
 
     def __init__(self, base, port, durable=True, clock=None):
